@@ -1,0 +1,64 @@
+import middy from '@middy/core';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { jobEventSchema, type JobEvent } from '../contracts/job-events.ts';
+import { logger } from './logger.ts';
+
+/**
+ * A permanent failure: retrying cannot help (bad input, a policy refusal). Stage handlers throw it to
+ * fail the job at once; the consumer acknowledges the record instead of letting it retry to the DLQ.
+ */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Parses an SQS record body (raw SNS delivery, or an SNS envelope) into a validated job event. */
+export function parseJobEventRecord(record: Pick<SQSRecord, 'body'>): JobEvent {
+  let body: unknown = JSON.parse(record.body);
+  if (body && typeof body === 'object' && 'Type' in body && (body as { Type: string }).Type === 'Notification') {
+    body = JSON.parse((body as unknown as { Message: string }).Message);
+  }
+  return jobEventSchema.parse(body);
+}
+
+export type JobEventHandler = (event: JobEvent, record: SQSRecord) => Promise<void>;
+
+/**
+ * An SQS-triggered job consumer: each record is validated against the job-event contract and
+ * handled on its own; failed records are reported with ReportBatchItemFailures so only they are
+ * retried. A record that does not match the contract can never succeed: it is logged and dropped.
+ */
+export function jobConsumer(handle: JobEventHandler) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    let event: JobEvent;
+    try {
+      event = parseJobEventRecord(record);
+    } catch (err) {
+      logger.error('dropping a record that does not match the job-event contract', { err, messageId: record.messageId });
+      return;
+    }
+    logger.appendKeys({ jobId: event.jobId, userId: event.userId, eventType: event.type });
+    try {
+      await handle(event, record);
+    } finally {
+      logger.removeKeys(['jobId', 'userId', 'eventType']);
+    }
+  };
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) =>
+    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }),
+  );
+}
+
+/** A consumer for any SQS payload (DLQ consumers, etc.) with partial batch failures. */
+export function sqsConsumer(handle: (record: SQSRecord) => Promise<void>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) =>
+    processPartialResponse(event, handle, processor, { context, throwOnFullBatchFailure: false }),
+  );
+}

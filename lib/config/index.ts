@@ -40,6 +40,10 @@ export const envSchema = z.object({
   FFMPEG_PATH: z.string().optional(),
   FFPROBE_PATH: z.string().optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Multiplies every application rate limit of the public /auth routes (lib/auth/rate-limit.ts). */
+  AUTH_RATE_LIMIT_FACTOR: z.coerce.number().positive().default(1),
+  /** SSM path of this stage's secrets (/clipforge/<stage>/); empty locally. lib/config/secrets.ts */
+  SECRETS_PATH: z.string().optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

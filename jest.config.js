@@ -8,6 +8,8 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts', '<rootDir>/tests/unit/**/*.test.tsx'] },
+    // Builds CloudFormation templates offline (serverless package): no network, but slow.
+    { ...common, displayName: 'template', testMatch: ['<rootDir>/tests/template/**/*.test.ts'], testTimeout: 600000 },
     {
       ...common,
       displayName: 'integration',

@@ -52,7 +52,7 @@ export async function rollback(opts: { stage: string; region: string; timestamp?
   await exec(['rollback', '--timestamp', target, ...common]);
   const url = httpApiUrlFromInfo(await exec(['info', '--verbose', ...common]));
   if (!url) throw new Error('Rolled back, but HttpApiUrl is not among the stack outputs: run the smoke test by hand.');
-  const result = await smoke({ url, attempts: 10, delayMs: 3000 });
+  const result = await smoke({ url, attempts: 10, delayMs: 3000, log });
   if (!result.ok) throw new Error(`Rolled back to ${target}, but the smoke test fails: ${result.reason}`);
   return target;
 }

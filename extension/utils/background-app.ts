@@ -64,6 +64,7 @@ export function createBackground(deps: BackgroundDeps) {
       tier: subscription.tier,
       credits: usage.balance,
       low: usage.balance <= LOW_CREDITS,
+      maxClips: subscription.limits.maxClipsPerJob,
       upgradeUrl,
       portalUrl: config.portalUrl,
     };

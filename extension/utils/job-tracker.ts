@@ -66,6 +66,7 @@ export class JobTracker {
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #following: string | null = null;
   #lastSeq = new Map<string, number>();
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: {
     api: Api;
@@ -100,10 +101,15 @@ export class JobTracker {
     return job;
   }
 
-  async #update(jobId: string, patch: (job: TrackedJob) => TrackedJob): Promise<TrackedJob | null> {
-    const job = await this.current();
-    if (!job || job.jobId !== jobId) return null;
-    return this.#save({ ...patch(job), updatedAt: new Date(this.#now()).toISOString() });
+  /** Read-modify-write of the stored job, one at a time (pushes and HTTP answers interleave). */
+  #update(jobId: string, patch: (job: TrackedJob) => TrackedJob): Promise<TrackedJob | null> {
+    const run = this.#queue.then(async () => {
+      const job = await this.current();
+      if (!job || job.jobId !== jobId) return null;
+      return this.#save({ ...patch(job), updatedAt: new Date(this.#now()).toISOString() });
+    });
+    this.#queue = run.catch(() => null);
+    return run;
   }
 
   /** Start following a job that was just created. */
@@ -175,7 +181,7 @@ export class JobTracker {
       const list = await this.#api.clips(jobId);
       clips = mergeClips(clips, list.items.filter((c) => c.status === 'ready').map((c) => toTrackedClip(this.#portalUrl, jobId, c)));
     }
-    return this.#update(jobId, (job) => ({ ...job, ...fromView(view), clips }));
+    return this.#update(jobId, (job) => ({ ...job, ...merge(job, view), clips: mergeClips(job.clips, clips) }));
   }
 
   #schedulePoll(jobId: string): void {
@@ -270,6 +276,14 @@ export class JobTracker {
   }
 }
 
-function fromView(view: JobView): Pick<TrackedJob, 'status' | 'stage' | 'progress' | 'error'> {
-  return { status: view.status, stage: view.stage, progress: view.progress, error: view.error };
+/**
+ * An HTTP answer can be older than a push that arrived while it was in flight: a running job never
+ * goes back to queued and its progress never goes down (terminal answers always win).
+ */
+function merge(job: TrackedJob, view: JobView): Pick<TrackedJob, 'status' | 'stage' | 'progress' | 'error'> {
+  const fromView = { status: view.status, stage: view.stage, progress: view.progress, error: view.error };
+  if (isTerminal(view.status)) return fromView;
+  if (isTerminal(job.status)) return job;
+  const backwards = view.progress < job.progress || (view.status === 'queued' && job.status === 'running');
+  return backwards ? { status: job.status, stage: job.stage, progress: job.progress, error: job.error } : fromView;
 }

@@ -5,7 +5,7 @@ import { meter } from '../../lib/billing/usage-middleware.ts';
 
 /** POST /subscription/cancel: cancel at the end of the paid period. */
 export const handler = route({ use: [meter()] }, async ({ user }) => {
-  const a = await setCancelAtPeriodEnd(user.sub, true, billingDeps());
+  const a = await setCancelAtPeriodEnd(user.sub, true, await billingDeps());
   return json(200, {
     tier: a.tier,
     status: a.status,

@@ -6,5 +6,5 @@ import { meter } from '../../lib/billing/usage-middleware.ts';
 
 /** POST /subscription/change {tier} → upgrade now (prorated) or downgrade at the period end. */
 export const handler = route({ body: subscriptionChangeBody, use: [meter()] }, async ({ user, body }) =>
-  json(200, await changeSubscription(user.sub, body.tier, billingDeps())),
+  json(200, await changeSubscription(user.sub, body.tier, await billingDeps())),
 );

@@ -6,5 +6,5 @@ import { meter } from '../../lib/billing/usage-middleware.ts';
 
 /** POST /subscription/checkout {tier, interval} → {url} of a Stripe Checkout session. */
 export const handler = route({ body: subscriptionCheckoutBody, use: [meter()] }, async ({ user, body }) =>
-  json(200, await createSubscriptionCheckout({ userId: user.sub, email: user.email }, body, billingDeps())),
+  json(200, await createSubscriptionCheckout({ userId: user.sub, email: user.email }, body, await billingDeps())),
 );

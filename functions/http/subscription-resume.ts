@@ -5,7 +5,7 @@ import { meter } from '../../lib/billing/usage-middleware.ts';
 
 /** POST /subscription/resume: undo a pending cancellation. */
 export const handler = route({ use: [meter()] }, async ({ user }) => {
-  const a = await setCancelAtPeriodEnd(user.sub, false, billingDeps());
+  const a = await setCancelAtPeriodEnd(user.sub, false, await billingDeps());
   return json(200, {
     tier: a.tier,
     status: a.status,

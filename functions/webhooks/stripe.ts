@@ -7,5 +7,5 @@ import { webhookDeps } from '../../lib/billing/service.ts';
  * dedupe in one DynamoDB transaction. Bad signature → 400; any failure → 5xx so Stripe retries.
  */
 export const handler = publicRoute({}, async ({ event, headers }) =>
-  json(200, await handleStripeWebhook({ body: event.body, isBase64Encoded: event.isBase64Encoded, signature: headers['stripe-signature'] }, webhookDeps())),
+  json(200, await handleStripeWebhook({ body: event.body, isBase64Encoded: event.isBase64Encoded, signature: headers['stripe-signature'] }, await webhookDeps())),
 );

@@ -1,14 +1,20 @@
 import { config } from '../config/index.ts';
+import { ensureSecrets } from '../config/secrets.ts';
 import { priceCatalog } from './prices.ts';
 import { stripe, webhookSecret } from './stripe-client.ts';
 import type { BillingDeps } from './subscriptions.ts';
 import type { WebhookDeps } from './webhook.ts';
 
-/** Production wiring of the billing functions' dependencies (handlers call these). */
-export function billingDeps(): BillingDeps {
+/**
+ * Production wiring of the billing handlers' dependencies. Secrets (Stripe keys) come from SSM on
+ * AWS stages, loaded once per cold start; locally from the environment.
+ */
+export async function billingDeps(): Promise<BillingDeps> {
+  await ensureSecrets();
   return { stripe: stripe(), prices: priceCatalog(), portalUrl: config().PORTAL_URL };
 }
 
-export function webhookDeps(): WebhookDeps {
+export async function webhookDeps(): Promise<WebhookDeps> {
+  await ensureSecrets();
   return { stripe: stripe(), prices: priceCatalog(), secret: webhookSecret() };
 }

@@ -105,6 +105,8 @@ export const accountSchema = z.object({
   tier: z.string(),
   credits: z.number().int(),
   low: z.boolean(),
+  /** The plan's clips-per-job limit (the popup offers no more). */
+  maxClips: z.number().int().positive(),
   upgradeUrl: z.url(),
   portalUrl: z.url(),
 });

@@ -26,15 +26,24 @@ export function parseJobEventRecord(record: Pick<SQSRecord, 'body'>): JobEvent {
   return jobEventSchema.parse(body);
 }
 
-export type JobEventHandler = (event: JobEvent, record: SQSRecord) => Promise<void>;
+export type JobEventHandler = (event: JobEvent, record: SQSRecord, context: Context) => Promise<void>;
+
+export interface ConsumerOptions {
+  /**
+   * Called when a record failed with a retryable error, before it is reported as failed — e.g. to
+   * push its next delivery back (ChangeMessageVisibility) for exponential backoff.
+   */
+  onRetryableFailure?: (record: SQSRecord, err: unknown) => Promise<void>;
+}
 
 /**
  * An SQS-triggered job consumer: each record is validated against the job-event contract and
  * handled on its own; failed records are reported with ReportBatchItemFailures so only they are
  * retried. A record that does not match the contract can never succeed: it is logged and dropped.
  */
-export function jobConsumer(handle: JobEventHandler) {
+export function jobConsumer(handle: JobEventHandler, options: ConsumerOptions = {}) {
   const processor = new BatchProcessor(EventType.SQS);
+  let context = {} as Context;
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     let event: JobEvent;
     try {
@@ -45,20 +54,28 @@ export function jobConsumer(handle: JobEventHandler) {
     }
     logger.appendKeys({ jobId: event.jobId, userId: event.userId, eventType: event.type });
     try {
-      await handle(event, record);
+      await handle(event, record, context);
+    } catch (err) {
+      if (!(err instanceof PermanentError) && options.onRetryableFailure) {
+        await options.onRetryableFailure(record, err).catch((e: unknown) => logger.warn('could not delay the retry', { err: e }));
+      }
+      throw err;
     } finally {
       logger.removeKeys(['jobId', 'userId', 'eventType']);
     }
   };
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) =>
-    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }),
-  );
+  // A full-batch failure throws (the Powertools default): serverless-offline-sqs ignores
+  // batchItemFailures, so locally (batchSize 1) throwing is what gets a failed record redelivered.
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, ctx) => {
+    context = ctx;
+    return processPartialResponse(event, recordHandler, processor, { context: ctx, throwOnFullBatchFailure: true });
+  });
 }
 
 /** A consumer for any SQS payload (DLQ consumers, etc.) with partial batch failures. */
 export function sqsConsumer(handle: (record: SQSRecord) => Promise<void>) {
   const processor = new BatchProcessor(EventType.SQS);
   return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) =>
-    processPartialResponse(event, handle, processor, { context, throwOnFullBatchFailure: false }),
+    processPartialResponse(event, handle, processor, { context, throwOnFullBatchFailure: true }),
   );
 }

@@ -1,5 +1,6 @@
 import { websocketManagement } from '../aws/clients.ts';
 import { verifyAccessToken } from '../auth/index.ts';
+import { getBalance } from '../billing/index.ts';
 import { addConnectionJob, deleteConnection, findConnection, listUserConnections, putConnection } from '../db/connection.ts';
 import { logger } from '../http/logger.ts';
 import { managementPusher } from './management.ts';
@@ -31,6 +32,8 @@ export function realtimeDeps(): NotifierDeps & { verify: VerifyToken; connection
     connections: dynamoConnectionStore,
     sequences: sequenceStore(),
     pusher: managementPusher(() => websocketManagement()),
+    // credits.changed after job.finished: the balance once the job's credits are settled or refunded.
+    getBalance: async (userId) => (await getBalance(userId)).balance,
     log: { warn: (message, extra) => logger.warn(message, extra ?? {}) },
   };
 }

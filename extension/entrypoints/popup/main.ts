@@ -113,6 +113,7 @@ async function loadSignedIn() {
     send({ type: 'jobs.current' }).catch(() => null),
   ]);
   view.account = account;
+  if (account && view.options.clipCount > account.maxClips) view.options = { ...view.options, clipCount: account.maxClips };
   view.job = job;
   await loadVideos();
 }
@@ -325,7 +326,7 @@ function renderOptions(): Node[] {
         void savePrefs();
       },
     },
-    ...[1, 2, 3, 4, 5, 6, 8, 10].map((n) => el('option', { value: String(n), selected: n === view.options.clipCount }, `${n} clip${n > 1 ? 's' : ''}`)),
+    ...[1, 2, 3, 4, 5, 6, 8, 10].filter((n) => n <= (view.account?.maxClips ?? 10)).map((n) => el('option', { value: String(n), selected: n === view.options.clipCount }, `${n} clip${n > 1 ? 's' : ''}`)),
   );
   return [
     el('h2', {}, 'Range'),

@@ -6,6 +6,9 @@ import { authConfigFromEnv, type AuthConfig } from '../../../lib/auth-client/ind
  * at build time (web/.env.<stage>, see vite.config.ts), then process.env. Only `publicEnv()` ever
  * reaches the browser.
  */
+/** Injected by vite.config.ts (`define`): the stage's non-secret settings from web/.env.<stage>. */
+declare const __STAGE_ENV__: Record<string, string> | undefined;
+
 const schema = z.object({
   STAGE: z.enum(['local', 'test', 'dev', 'staging', 'prod']).default('local'),
   API_URL: z.url().default('http://localhost:3000'),

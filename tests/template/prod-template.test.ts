@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { packageTemplate, type CfnTemplate } from '../../support/template.ts';
-import { COORDINATOR_EVENT_TYPES, STAGES } from '../../../lib/contracts/job-events.ts';
+import { packageTemplate, type CfnTemplate } from '../support/template.ts';
+import { COORDINATOR_EVENT_TYPES, STAGES } from '../../lib/contracts/job-events.ts';
 
 /** The prod template, built offline, checked for the properties the design promises. */
 let t: CfnTemplate;

@@ -1,0 +1,30 @@
+import OpenAI from 'openai';
+import { startOpenAIDouble } from '/work/main/tests/fakes/openai-double.ts';
+import { transcribe } from '/work/main/lib/ai/transcribe.ts';
+import { selectClips } from '/work/main/lib/ai/select.ts';
+import { detectSilences } from '/work/main/lib/media/ffmpeg.ts';
+import fs from 'node:fs';
+const d = await startOpenAIDouble({ port: 0 });
+const client = new OpenAI({ apiKey: 'sk-test', baseURL: d.url });
+const timeline = JSON.parse(fs.readFileSync('/tmp/mm/timeline.json', 'utf8'));
+let t = Date.now();
+const full = await transcribe('/tmp/mm/a.mp3', { client, model: 'whisper-1' });
+console.log('full', Date.now() - t, full.segments.length, full.segments.slice(0, 3), full.words?.slice(0, 4), full.language);
+t = Date.now();
+const chunked = await transcribe('/tmp/mm/a.mp3', { client, model: 'whisper-1', maxChunkBytes: 150_000, overlapSeconds: 8 });
+console.log('chunked', Date.now() - t, chunked.segments.length);
+for (let i = 0; i < Math.max(full.segments.length, chunked.segments.length); i++) {
+  const a = full.segments[i], b = chunked.segments[i], e = timeline[i];
+  const ok = a?.text === b?.text && a?.text === e?.text;
+  if (!ok) console.log(i, e, a, b);
+}
+const reqs = await (await fetch(d.url.replace('/v1', '') + '/__double/requests')).json();
+console.log(reqs.map((r: any) => [r.path, r.status, r.file?.bytes, r.fields?.['timestamp_granularities[]']]));
+const silences = await detectSilences('/tmp/mm/a.mp3');
+const sel = await selectClips(full, { clipCount: 3, minSeconds: 10, maxSeconds: 25, durationSeconds: 90, silences, client });
+console.log(sel);
+const heur = await selectClips(full, { clipCount: 3, minSeconds: 10, maxSeconds: 25, durationSeconds: 90, silences, client: null });
+console.log(heur);
+const none = await selectClips({ durationSeconds: 90, source: 'none', segments: [] }, { clipCount: 3, minSeconds: 10, maxSeconds: 25, durationSeconds: 90, silences, client });
+console.log(none);
+await d.stop();

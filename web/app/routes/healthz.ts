@@ -1,0 +1,2 @@
+/** Liveness of the portal process (load balancers, the e2e harness). */
+export const loader = () => Response.json({ ok: true }, { headers: { 'Cache-Control': 'no-store' } });

@@ -55,7 +55,21 @@ export default defineConfig({
     },
   },
   zip: {
+    name: 'clipforge-extension',
     artifactTemplate: '{{name}}-{{version}}-{{browser}}.zip',
     sourcesTemplate: '{{name}}-{{version}}-sources.zip',
+    // Store reviewers rebuild from sources: the extension imports the shared lib/ modules, so the
+    // sources zip is taken from the repository root and holds exactly what the build reads.
+    sourcesRoot: '..',
+    includeSources: [
+      'extension/**',
+      'lib/contracts/**',
+      'lib/auth-client/**',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'docs/extension.md',
+    ],
+    excludeSources: ['**/node_modules/**', 'extension/.output/**', 'extension/.wxt/**', '**/*.tsx'],
   },
 });

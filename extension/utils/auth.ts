@@ -114,15 +114,16 @@ export class ExtensionAuth {
 
   async state(): Promise<AuthState> {
     const hostedUi = Boolean(this.#config.authDomain);
+    const portalUrl = this.#config.portalUrl;
     const tokens = await this.#tokens.get();
     if (tokens) {
       const user = userFromTokens(tokens.idToken, tokens.accessToken);
-      return { status: 'signedIn', user: { sub: user.sub, email: user.email || null }, expired: false, hostedUi };
+      return { status: 'signedIn', user: { sub: user.sub, email: user.email || null }, expired: false, hostedUi, portalUrl };
     }
     const pending = await this.#mfa.get();
-    if (pending) return { status: 'mfaRequired', user: null, expired: false, hostedUi };
+    if (pending) return { status: 'mfaRequired', user: null, expired: false, hostedUi, portalUrl };
     const expired = (await this.#browser.storage.session.get(EXPIRED_KEY))[EXPIRED_KEY] === true;
-    return { status: 'signedOut', user: null, expired, hostedUi };
+    return { status: 'signedOut', user: null, expired, hostedUi, portalUrl };
   }
 
   async #signedIn(tokens: Tokens): Promise<AuthState> {

@@ -11,6 +11,7 @@ const aiEnv = envSchema.pick({
   OPENAI_BASE_URL: true,
   OPENAI_TRANSCRIBE_MODEL: true,
   OPENAI_SELECT_MODEL: true,
+  OPENAI_TRANSCRIBE_CHUNK_BYTES: true,
 });
 export type AiSettings = ReturnType<typeof aiEnv.parse>;
 

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { ffmpegPath, probe, run, classifyFailure } from '../media/ffmpeg.ts';
+import { ffmpegPath, probe, run, classifyFailure, SPEECH_AUDIO } from '../media/ffmpeg.ts';
 import { aiSettings, openaiClient } from './openai.ts';
 import type { Transcript, TranscriptSegment, TranscriptWord } from './types.ts';
 
 /**
  * Speech to text with OpenAI's transcription API (verbose_json, segment + word timestamps).
- * The API takes files up to 25 MB, so longer audio is cut into overlapping chunks; each chunk's
+ * The API takes files up to 25 MB, so longer audio is cut into overlapping chunks (re-encoded for exact cut times); each chunk's
  * timestamps are shifted to source time and the overlaps are resolved by a cut in the middle of
  * each overlap, so every word appears once.
  */
@@ -27,9 +27,9 @@ export interface TranscribeOptions {
   client?: OpenAI;
   /** Defaults to OPENAI_TRANSCRIBE_MODEL. */
   model?: string;
-  /** Largest chunk to upload (bytes); tests lower it to force several chunks. */
+  /** Largest chunk to upload (bytes; default OPENAI_TRANSCRIBE_CHUNK_BYTES, else 24 MB); tests lower it to force chunks. */
   maxChunkBytes?: number;
-  /** Seconds each chunk overlaps the next. */
+  /** Seconds each chunk overlaps the next (default 10; at most a third of a chunk). */
   overlapSeconds?: number;
   /** Where the chunk files go (default: a fresh temp dir, removed afterwards). */
   workDir?: string;
@@ -71,6 +71,8 @@ function normalizeText(t: string): string {
 
 /** Items closer than this to a chunk's inner edge may have been cut off by it. */
 const EDGE_SECONDS = 0.3;
+/** Two timings of the same speech differ by less than this. */
+const OVERLAP_TOLERANCE = 0.25;
 
 function tokens(t: string): string[] {
   return t.trim().split(/\s+/).filter(Boolean);
@@ -89,56 +91,79 @@ export function joinOverlappingText(a: string, b: string): string {
 }
 
 /**
- * Merges per-chunk results into one timeline (source time). Rules, per pair of neighbouring chunks:
- * an item touching a chunk's inner edge was probably cut off by it and is dropped when the
- * neighbour holds it whole; of the remaining duplicates, the overlap is split at its middle and
- * an item belongs to the side its midpoint falls on; a segment longer than the overlap (cut on
- * both sides) is stitched from the two halves, dropping the repeated words.
+ * Merges per-chunk results into one timeline (source time), chunk by chunk in order:
+ * - a segment at the start of a chunk that the previous chunk heard whole is skipped;
+ * - a segment that overlaps one already kept is the same speech heard twice: it is skipped,
+ *   unless the kept one ran into the previous chunk's end (cut off) — then the new, whole version
+ *   replaces it, or, when both are cut (a sentence longer than the overlap), the two are stitched;
+ * - words follow the segments: each chunk's words are used from the time its first segment was
+ *   taken up to the time the next chunk's first segment was taken, so every word comes once.
+ * Matching by time overlap (not by a fixed cut point) tolerates the small timing differences
+ * between two transcriptions of the same speech.
  */
 export function mergeChunks(chunks: ChunkResult[]): { segments: TranscriptSegment[]; words: TranscriptWord[] } {
   const sorted = [...chunks].sort((a, b) => a.start - b.start);
-  const cuts = sorted.map((c, i) => {
-    const next = sorted[i + 1];
-    return next ? (c.end + Math.max(next.start, c.start)) / 2 : Number.POSITIVE_INFINITY;
-  });
-  const keep = (i: number, start: number, end: number): boolean => {
-    const chunk = sorted[i]!;
-    const prev = sorted[i - 1];
-    const next = sorted[i + 1];
-    if (next && chunk.end - end < EDGE_SECONDS && start - next.start >= EDGE_SECONDS) return false;
-    if (prev && start - chunk.start < EDGE_SECONDS && prev.end - end >= EDGE_SECONDS) return false;
-    const mid = (start + end) / 2;
-    return mid >= (i === 0 ? Number.NEGATIVE_INFINITY : cuts[i - 1]!) && mid < cuts[i]!;
-  };
   const segments: TranscriptSegment[] = [];
-  const words: TranscriptWord[] = [];
+  /** Source time from which chunk i's words are used. */
+  const takeWordsFrom: number[] = sorted.map(() => Number.NEGATIVE_INFINITY);
   sorted.forEach((chunk, i) => {
+    const prev = sorted[i - 1];
+    let switched = i === 0;
+    const switchAt = (t: number) => {
+      if (!switched) takeWordsFrom[i] = t;
+      switched = true;
+    };
     for (const s of chunk.segments) {
       const start = chunk.start + s.start;
       const end = Math.min(chunk.end, chunk.start + s.end);
       const text = s.text.trim();
-      if (!text || end <= start || !keep(i, start, end)) continue;
-      const prev = segments.at(-1);
-      if (prev && start < prev.end - 0.1) {
-        // The same speech seen from both sides of a seam: stitch it.
-        if (normalizeText(prev.text) === normalizeText(text)) {
-          prev.end = round3(Math.max(prev.end, end));
-        } else {
-          prev.text = joinOverlappingText(prev.text, text);
-          prev.end = round3(Math.max(prev.end, end));
+      if (!text || end <= start) continue;
+      const cutAtStart = prev !== undefined && start - chunk.start < EDGE_SECONDS;
+      if (cutAtStart && prev.end - end >= EDGE_SECONDS) continue;
+      // The kept segment this one overlaps most (if by more than timing noise).
+      let same: TranscriptSegment | undefined;
+      let most = Math.min(OVERLAP_TOLERANCE, (end - start) / 2);
+      for (let k = segments.length - 1; k >= 0 && segments[k]!.end > start; k--) {
+        const overlap = Math.min(end, segments[k]!.end) - Math.max(start, segments[k]!.start);
+        if (overlap > most) {
+          most = overlap;
+          same = segments[k];
         }
+      }
+      if (!same) {
+        const last = segments.at(-1);
+        const from = last ? Math.max(start, last.end) : start;
+        switchAt(from);
+        segments.push({ start: round3(from), end: round3(end), text });
         continue;
       }
-      segments.push({ start: round3(prev ? Math.max(start, prev.end) : start), end: round3(end), text });
+      const sameWasCut = prev !== undefined && same === segments.at(-1) && same.end >= prev.end - EDGE_SECONDS;
+      if (!sameWasCut) continue;
+      if (cutAtStart) {
+        switchAt((prev.end + chunk.start) / 2);
+        same.text = joinOverlappingText(same.text, text);
+        same.end = round3(Math.max(same.end, end));
+      } else {
+        switchAt(Math.min(same.start, start) - 0.01);
+        same.start = round3(Math.min(same.start, start));
+        same.end = round3(end);
+        same.text = text;
+      }
     }
+    if (!switched && prev) takeWordsFrom[i] = prev.end;
+  });
+  const words: TranscriptWord[] = [];
+  sorted.forEach((chunk, i) => {
+    const from = takeWordsFrom[i]!;
+    const until = takeWordsFrom[i + 1] ?? Number.POSITIVE_INFINITY;
     for (const w of chunk.words ?? []) {
       const start = chunk.start + w.start;
       const end = Math.min(chunk.end, chunk.start + w.end);
-      if (!keep(i, start, end)) continue;
-      const prev = words.at(-1);
-      if (prev && start < prev.end - 0.05 && normalizeText(prev.word) === normalizeText(w.word)) continue;
-      const startMono = prev ? Math.max(start, prev.end) : start;
-      words.push({ start: round3(startMono), end: round3(Math.max(startMono, end)), word: w.word.trim() });
+      if (start < from || start >= until) continue;
+      const last = words.at(-1);
+      if (last && start < last.end - 0.05 && normalizeText(last.word) === normalizeText(w.word)) continue;
+      const at = last ? Math.max(start, last.end) : start;
+      words.push({ start: round3(at), end: round3(Math.max(at, end)), word: w.word.trim() });
     }
   });
   return { segments, words };
@@ -156,7 +181,10 @@ async function cutChunk(audioPath: string, chunk: ChunkPlan, outPath: string): P
   const r = await run(ffmpegPath(), [
     '-hide_banner', '-nostdin', '-y', '-v', 'error',
     '-ss', chunk.start.toFixed(3), '-i', audioPath, '-t', (chunk.end - chunk.start).toFixed(3),
-    '-map', '0:a:0', '-c', 'copy', outPath,
+    // Re-encoded, not stream-copied: MP3 copy cuts land on frame/seek-index estimates (off by up
+    // to a few hundred ms deep into a file), which would skew every timestamp of the chunk.
+    '-map', '0:a:0', '-ac', '1', '-ar', String(SPEECH_AUDIO.sampleRate), '-c:a', 'libmp3lame', '-b:a', `${SPEECH_AUDIO.bitrateKbps}k`,
+    outPath,
   ]);
   if (r.code !== 0) throw classifyFailure(audioPath, r.stderr);
   return fs.statSync(outPath).size;
@@ -166,8 +194,9 @@ async function cutChunk(audioPath: string, chunk: ChunkPlan, outPath: string): P
 export async function transcribe(audioPath: string, opts: TranscribeOptions = {}): Promise<Transcript> {
   const client = opts.client ?? openaiClient();
   if (!client) throw new Error('No transcription provider: OPENAI_API_KEY is not set');
-  const model = opts.model ?? aiSettings().OPENAI_TRANSCRIBE_MODEL;
-  const maxBytes = Math.min(opts.maxChunkBytes ?? MAX_UPLOAD_BYTES, MAX_UPLOAD_BYTES);
+  const settings = aiSettings();
+  const model = opts.model ?? settings.OPENAI_TRANSCRIBE_MODEL;
+  const maxBytes = Math.min(opts.maxChunkBytes ?? settings.OPENAI_TRANSCRIBE_CHUNK_BYTES ?? MAX_UPLOAD_BYTES, MAX_UPLOAD_BYTES);
   const overlap = opts.overlapSeconds ?? 10;
   const { durationSeconds } = await probe(audioPath, { requireVideo: false });
   const size = fs.statSync(audioPath).size;
@@ -179,8 +208,9 @@ export async function transcribe(audioPath: string, opts: TranscribeOptions = {}
     if (size <= maxBytes) {
       files = [{ plan: { start: 0, end: durationSeconds }, file: audioPath }];
     } else {
-      // Bytes per second from the file itself; shrink and re-cut if a chunk still comes out too big.
-      let chunkSeconds = Math.max(overlap * 3 + 1, Math.floor(((durationSeconds * maxBytes) / size) * 0.95));
+      // Chunks are re-encoded at the speech bitrate, which fixes their size per second; shrink and
+      // re-cut if one still comes out too big (container overhead).
+      let chunkSeconds = Math.max(5, Math.floor(((maxBytes * 8) / (SPEECH_AUDIO.bitrateKbps * 1000)) * 0.95));
       for (let attempt = 0; ; attempt++) {
         const plans = planChunks(durationSeconds, chunkSeconds, overlap);
         files = [];

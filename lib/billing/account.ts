@@ -68,15 +68,15 @@ export function toView(userId: string, a: Partial<AccountRecord> | undefined, no
   };
 }
 
-export async function readAccount(userId: string, deps: LedgerDeps = {}): Promise<AccountRecord | undefined> {
+export async function readAccount(userId: string): Promise<AccountRecord | undefined> {
   const cmd = BillingAccountEntity.build(GetItemCommand).key({ userId }).options({ consistent: true });
   const { Item } = await cmd.send();
   return Item;
 }
 
 /** Creates the account item once (free tier, no customer yet). */
-export async function ensureAccountRecord(userId: string, deps: LedgerDeps = {}): Promise<AccountRecord> {
-  const existing = await readAccount(userId, deps);
+export async function ensureAccountRecord(userId: string): Promise<AccountRecord> {
+  const existing = await readAccount(userId);
   if (existing) return existing;
   const item = { userId, status: 'none', cancelAtPeriodEnd: false, createdAt: new Date().toISOString() };
   try {
@@ -85,7 +85,7 @@ export async function ensureAccountRecord(userId: string, deps: LedgerDeps = {})
   } catch (err) {
     if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
   }
-  return (await readAccount(userId, deps)) ?? (item as AccountRecord);
+  return (await readAccount(userId)) ?? (item as AccountRecord);
 }
 
 export const monthKey = (d: Date) => d.toISOString().slice(0, 7);
@@ -108,7 +108,7 @@ export function allowanceRef(userId: string, view: AccountView, now: Date): stri
  */
 export async function getAccount(userId: string, deps: LedgerDeps = {}): Promise<AccountView> {
   const now = deps.now ? deps.now() : new Date();
-  const record = await ensureAccountRecord(userId, deps);
+  const record = await ensureAccountRecord(userId);
   const view = toView(userId, record, Math.floor(now.getTime() / 1000));
   const ref = allowanceRef(userId, view, now);
   if (ref && view.limits.monthlyCredits > 0) {
@@ -119,7 +119,7 @@ export async function getAccount(userId: string, deps: LedgerDeps = {}): Promise
 }
 
 /** Which user a Stripe customer belongs to (gsi1 `STRIPE_CUSTOMER#<id>`). */
-export async function userIdForCustomer(customerId: string, deps: LedgerDeps = {}): Promise<string | undefined> {
+export async function userIdForCustomer(customerId: string): Promise<string | undefined> {
   const cmd = AppTable.build(QueryCommand)
     .entities(BillingAccountEntity)
     .query({ index: 'gsi1', partition: `STRIPE_CUSTOMER#${customerId}` })

@@ -82,7 +82,8 @@ export function ledgerEntry(userId: string, kind: LedgerKind, ref: string, amoun
     .options({ condition: { attr: 'ref', exists: false } });
 }
 
-export async function readBalance(userId: string, deps: LedgerDeps = {}): Promise<BalanceState> {
+/** Strongly consistent read of the balance item (reads always use the table's client). */
+export async function readBalance(userId: string): Promise<BalanceState> {
   const cmd = CreditBalanceEntity.build(GetItemCommand).key({ userId }).options({ consistent: true });
   const { Item } = await cmd.send();
   if (!Item) return { ...EMPTY };
@@ -97,8 +98,8 @@ export async function readBalance(userId: string, deps: LedgerDeps = {}): Promis
   };
 }
 
-export async function getBalance(userId: string, deps: LedgerDeps = {}): Promise<{ balance: number; reserved: number }> {
-  const b = await readBalance(userId, deps);
+export async function getBalance(userId: string): Promise<{ balance: number; reserved: number }> {
+  const b = await readBalance(userId);
   return { balance: b.balance, reserved: b.reserved };
 }
 
@@ -140,15 +141,18 @@ export function planAddGrant(userId: string, ref: string, credits: number, sourc
 
 /**
  * A new period's subscription (or free) credits REPLACE what is left of the previous period's;
- * pack credits stay. Subscription credits are spent first, so of the credits still held
- * (balance + reserved) the pack part is min(packCredits, balance + reserved) and the rest of the
- * available balance expires. Conditioned on the balance version read in `state`.
+ * pack credits stay. Subscription credits are spent (and reserved) first, so of the credits still
+ * held (balance + reserved) the pack part is min(packCredits, balance + reserved); the subscription
+ * part not held by reservations expires. Conditioned on the balance version read in `state`.
  */
 export function planReplaceGrant(userId: string, ref: string, credits: number, source: GrantSource, at: Date, state: BalanceState): GrantPlan {
   assertCredits(credits, true);
   const held = state.balance + state.reserved;
   const packRemaining = Math.max(0, Math.min(state.packCredits, held));
-  const expire = Math.max(0, Math.min(held - packRemaining, state.balance));
+  // Reservations hold subscription credits first (they are spent first); the rest of the
+  // subscription part is available and expires.
+  const subscriptionHeld = held - packRemaining;
+  const expire = Math.max(0, Math.min(subscriptionHeld - Math.min(state.reserved, subscriptionHeld), state.balance));
   const items: Tx[] = [ledgerEntry(userId, 'grant', ref, credits, source, at)];
   if (expire > 0) items.push(ledgerEntry(userId, 'expire', ref, -expire, 'renewal', at));
   items.push(
@@ -215,7 +219,7 @@ export async function grantCredits(
   const at = nowOf(deps);
   return withRetries(async () => {
     const plan = input.replace
-      ? planReplaceGrant(input.userId, input.ref, input.credits, input.source, at, await readBalance(input.userId, deps))
+      ? planReplaceGrant(input.userId, input.ref, input.credits, input.source, at, await readBalance(input.userId))
       : planAddGrant(input.userId, input.ref, input.credits, input.source, at);
     const items = [...plan.items, ...(input.extra ?? [])];
     try {
@@ -240,7 +244,7 @@ function assertId(name: string, v: string): void {
   if (typeof v !== 'string' || v.length < 1 || v.length > 128 || /[#\s]/.test(v)) throw new RangeError(`Invalid ${name}: ${JSON.stringify(v)}`);
 }
 
-async function readHold(userId: string, jobId: string, deps: LedgerDeps) {
+async function readHold(userId: string, jobId: string) {
   const cmd = CreditHoldEntity.build(GetItemCommand).key({ userId, jobId }).options({ consistent: true });
   const { Item } = await cmd.send();
   return Item;
@@ -275,17 +279,17 @@ export async function reserveCredits(
     } catch (err) {
       const codes = cancellationCodes(err);
       if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[2] === 'ConditionalCheckFailed') {
-        const hold = await readHold(userId, jobId, deps);
-        const { balance } = await getBalance(userId, deps);
+        const hold = await readHold(userId, jobId);
+        const { balance } = await getBalance(userId);
         return { reserved: hold?.credits ?? 0, balance };
       }
       if (codes?.[1] === 'ConditionalCheckFailed') {
-        const { balance } = await getBalance(userId, deps);
+        const { balance } = await getBalance(userId);
         throw new PaymentRequiredError(`This job needs ${credits} credits; you have ${balance}`, { required: credits, balance });
       }
       throw err;
     }
-    const { balance } = await getBalance(userId, deps);
+    const { balance } = await getBalance(userId);
     return { reserved: credits, balance };
   });
 }
@@ -305,7 +309,7 @@ export async function settleCredits(
   assertCredits(actualCredits, true);
   const at = nowOf(deps);
   return withRetries(async () => {
-    const hold = await readHold(userId, jobId, deps);
+    const hold = await readHold(userId, jobId);
     if (!hold) throw new ConflictError(`No credits are reserved for job ${jobId}`);
     if (hold.status === 'settled') return { charged: hold.charged, refunded: hold.refunded };
     if (hold.status === 'refunded') return { charged: 0, refunded: 0 };
@@ -333,7 +337,7 @@ export async function settleCredits(
         throw new RetryableRaceError('hold changed', { cause: err });
       }
       if (codes?.[1] === 'ConditionalCheckFailed') {
-        const { balance } = await getBalance(userId, deps);
+        const { balance } = await getBalance(userId);
         throw new PaymentRequiredError(`The job used ${actualCredits} credits, ${-diff} more than reserved; you have ${balance}`, {
           required: -diff,
           balance,
@@ -355,7 +359,7 @@ export async function refundCredits(
   const reason = String(input.reason ?? 'refund').slice(0, 120);
   const at = nowOf(deps);
   return withRetries(async () => {
-    const hold = await readHold(userId, jobId, deps);
+    const hold = await readHold(userId, jobId);
     if (!hold || hold.status !== 'reserved') return { refunded: 0 };
     const items: Tx[] = [
       CreditHoldEntity.build(UpdateTransaction)
@@ -388,7 +392,7 @@ export async function adjustCredits(input: { userId: string; ref: string; credit
     return { applied: r.granted };
   }
   return withRetries(async () => {
-    const plan = planRevoke(input.userId, `adjust:${input.ref}`, -input.credits, false, at, await readBalance(input.userId, deps));
+    const plan = planRevoke(input.userId, `adjust:${input.ref}`, -input.credits, false, at, await readBalance(input.userId));
     try {
       await transact(deps, plan.items);
       return { applied: -plan.revoked };

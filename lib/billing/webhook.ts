@@ -60,7 +60,7 @@ export function verifyStripeEvent(rawBody: string, header: string | undefined, d
   }
   let event: unknown;
   try {
-    event = deps.stripe.webhooks.constructEvent(rawBody, header, deps.secret, deps.toleranceSeconds ?? 300, undefined, now);
+    event = deps.stripe.webhooks.constructEvent(rawBody, header, deps.secret, deps.toleranceSeconds ?? 300, undefined, now * 1000);
   } catch (err) {
     throw new BadRequestError(`Invalid Stripe signature: ${(err as Error).message}`, undefined, 'INVALID_SIGNATURE');
   }
@@ -139,15 +139,15 @@ async function subscriptionOfInvoice(invoiceId: string, deps: WebhookDeps): Prom
   return invoice.parent?.subscription_details?.subscription;
 }
 
-async function userOf(sub: StripeSubscription, deps: WebhookDeps): Promise<string | undefined> {
-  return sub.metadata.userId || (await userIdForCustomer(sub.customer, deps));
+async function userOf(sub: StripeSubscription): Promise<string | undefined> {
+  return sub.metadata.userId || (await userIdForCustomer(sub.customer));
 }
 
 /** Mirrors the subscription as Stripe reports it NOW (so out-of-order events converge). */
 async function planSubscriptionSync(subscriptionId: string | undefined, deps: WebhookDeps, extra: AccountFields = {}): Promise<Plan> {
   if (!subscriptionId) return noop('no subscription');
   const sub = await retrieveSubscription(subscriptionId, deps);
-  const userId = await userOf(sub, deps);
+  const userId = await userOf(sub);
   if (!userId) throw new Error(`No account for Stripe customer ${sub.customer}`);
   const account = await readAccount(userId);
   const ended = sub.status === 'canceled' || sub.status === 'incomplete_expired';
@@ -195,7 +195,7 @@ async function planInvoicePaid(invoiceId: string, deps: WebhookDeps): Promise<Pl
   if (!subscriptionId) return noop(`invoice ${invoice.id} is not for a subscription`);
   if (invoice.status && invoice.status !== 'paid') return noop(`invoice ${invoice.id} is ${invoice.status}`);
   const sub = await retrieveSubscription(subscriptionId, deps);
-  const userId = await userOf(sub, deps);
+  const userId = await userOf(sub);
   if (!userId) throw new Error(`No account for Stripe customer ${sub.customer}`);
   const fields = subscriptionFields(sub, deps.prices);
   const target = priceTarget(deps.prices, fields.priceId);

@@ -35,6 +35,8 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_TRANSCRIBE_MODEL: z.string().default('whisper-1'),
   OPENAI_SELECT_MODEL: z.string().default('gpt-4o-mini'),
+  /** Largest audio chunk sent to the transcription API (bytes, ≤ 24 MB); lower it to force chunking in tests. */
+  OPENAI_TRANSCRIBE_CHUNK_BYTES: z.coerce.number().int().min(10_000).max(24_000_000).optional(),
   DOWNLOAD_ALLOW_HOSTS: csv,
   DOWNLOAD_MAX_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
   FFMPEG_PATH: z.string().optional(),

@@ -96,8 +96,10 @@ export const authStateSchema = z.object({
   user: z.object({ sub: z.string(), email: z.string().nullable() }).nullable(),
   /** Set when the last session ended by itself (refresh token expired or revoked). */
   expired: z.boolean(),
-  /** Social providers offered through the hosted UI (empty when the stage has no auth domain). */
+  /** Whether social sign-in (the hosted UI) is configured for this stage. */
   hostedUi: z.boolean(),
+  /** The portal, for sign-up and password reset links. */
+  portalUrl: z.url(),
 });
 export type AuthState = z.infer<typeof authStateSchema>;
 

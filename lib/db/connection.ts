@@ -30,10 +30,10 @@ const connectionSchema = item({
 export const ConnectionEntity = new Entity({
   name: 'WsConnection',
   table: AppTable,
-  schema: connectionSchema.and((prev) => ({
+  schema: connectionSchema.and((_prev) => ({
     gsi1pk: string()
       .hidden()
-      .link<typeof prev>(({ connectionId }) => `WSCONN#${connectionId}`),
+      .link<typeof _prev>(({ connectionId }) => `WSCONN#${connectionId}`),
     gsi1sk: string().hidden().putDefault('WSCONN'),
   })),
   computeKey: ({ userId, connectionId }: { userId: string; connectionId: string }) => ({

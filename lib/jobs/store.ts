@@ -1,6 +1,6 @@
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
-import { UpdateItemCommand, $add, $remove } from 'dynamodb-toolbox/entity/actions/update';
+import { UpdateItemCommand, $add, $remove, $set } from 'dynamodb-toolbox/entity/actions/update';
 import { PutTransaction } from 'dynamodb-toolbox/entity/actions/transactPut';
 import { UpdateTransaction } from 'dynamodb-toolbox/entity/actions/transactUpdate';
 import { DeleteTransaction } from 'dynamodb-toolbox/entity/actions/transactDelete';
@@ -238,7 +238,7 @@ export const dynamoJobStore: JobStore = {
           status: patch.status,
           ...(patch.stage ? { stage: patch.stage } : {}),
           progress: patch.progress,
-          ...(patch.error ? { error: patch.error } : {}),
+          ...(patch.error ? { error: $set(patch.error) } : {}),
           ...(patch.creditsCharged === undefined ? {} : { creditsCharged: patch.creditsCharged }),
           ...(patch.status === 'cancelled' ? { cancelRequested: true } : {}),
           seq: $add(1),
@@ -314,10 +314,10 @@ export const dynamoJobStore: JobStore = {
           stages: { [stage]: { status: 'succeeded', finishedAt: timing.finishedAt, ms: timing.ms } },
           ...(result.artifacts && Object.keys(result.artifacts).length ? { artifacts: result.artifacts } : {}),
           ...(result.durationSeconds === undefined ? {} : { durationSeconds: result.durationSeconds }),
-          ...(result.media === undefined ? {} : { media: result.media }),
+          ...(result.media === undefined ? {} : { media: $set(JSON.parse(JSON.stringify(result.media)) as unknown) }),
           ...(result.transcriptSource ? { transcriptSource: result.transcriptSource } : {}),
           ...(result.selector ? { selector: result.selector } : {}),
-          ...(result.notices ? { notices: result.notices } : {}),
+          ...(result.notices ? { notices: $set(result.notices) } : {}),
           seq: $add(1),
           updatedAt: timing.finishedAt,
         })
@@ -377,8 +377,10 @@ export const dynamoJobStore: JobStore = {
   },
 
   async updateClip(jobId, clipId, patch) {
+    // Whole values, not deep merges (an `error` map does not exist before it is set).
+    const values = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v !== null && typeof v === 'object' ? $set(v) : v]));
     await ClipEntity.build(UpdateItemCommand)
-      .item({ jobId, clipId, ...(patch as object) } as never)
+      .item({ jobId, clipId, ...values } as never)
       .options({ condition: { attr: 'clipId', exists: true } })
       .send();
   },

@@ -30,6 +30,8 @@ export interface SafeRequestOptions {
   /** Time allowed until the response headers arrive (each hop). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** DNS resolver (default dns.lookup); tests inject one to simulate hostile DNS answers. */
+  resolve?: typeof dns.lookup;
 }
 
 export interface SafeResponse {
@@ -109,9 +111,14 @@ function addressAllowed(checked: CheckedUrl, address: string, allowHosts: string
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
-function filteringLookup(checked: CheckedUrl, allowHosts: string[], onBlocked: (reason: string) => void) {
+function filteringLookup(
+  checked: CheckedUrl,
+  allowHosts: string[],
+  onBlocked: (reason: string) => void,
+  resolve: typeof dns.lookup = dns.lookup,
+) {
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    resolve(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => {
       if (err) return callback(err, '');
       for (const a of addresses) {
         const reason = addressAllowed(checked, a.address, allowHosts);
@@ -147,7 +154,7 @@ function oneHop(
         method: opts.method ?? 'GET',
         headers: { 'user-agent': 'Clipforge/1.0 (+downloader)', ...opts.headers },
         agent: false,
-        lookup: filteringLookup(checked, opts.allowHosts, onBlocked) as unknown as typeof dns.lookup,
+        lookup: filteringLookup(checked, opts.allowHosts, onBlocked, opts.resolve) as unknown as typeof dns.lookup,
         servername: isIP(checked.host) ? undefined : checked.host,
         signal: opts.signal,
       },

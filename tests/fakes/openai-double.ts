@@ -93,12 +93,33 @@ interface Spoken {
   start: number;
   end: number;
   text: string;
+  words: { word: string; start: number; end: number }[];
+}
+
+/**
+ * Word timings for a sentence spoken over [start, start + seconds], in proportion to each word's
+ * length; only the words heard inside [0, audioEnd] are kept (a sentence cut by the audio's edge).
+ */
+export function layoutWords(text: string, start: number, seconds: number, audioEnd: number) {
+  const words = text.split(/\s+/).filter(Boolean);
+  const weights = words.map((w) => w.length + 1);
+  const total = weights.reduce((a, b) => a + b, 0);
+  let t = start;
+  const out: { word: string; start: number; end: number }[] = [];
+  words.forEach((word, i) => {
+    const d = (seconds * weights[i]!) / total;
+    const mid = t + d / 2;
+    if (mid >= 0 && mid <= audioEnd) out.push({ word, start: round2(Math.max(0, t)), end: round2(Math.min(audioEnd, t + d)) });
+    t += d;
+  });
+  return out;
 }
 
 /**
  * Labels speech stretches with script sentences. Stretch k is sentence (offset + k) mod n; the
  * offset is the one whose expected durations best match the stretches not touching the edges.
- * Stretches cut by an edge keep the words that fit (the head or the tail of the sentence).
+ * A stretch cut by an edge of the audio keeps the words heard inside it: the sentence is laid out
+ * at its full spoken length from the edge it was not cut at.
  */
 export function alignToScript(
   regions: { start: number; end: number }[],
@@ -125,32 +146,20 @@ export function alignToScript(
       best = o;
     }
   }
-  return regions.map((r, k) => {
+  const spoken: Spoken[] = [];
+  regions.forEach((r, k) => {
     const idx = (best + k) % n;
     const text = sentences[idx]!;
-    const words = text.split(/\s+/);
-    const fraction = Math.min(1, (r.end - r.start) / Math.max(0.1, expected[idx]!));
-    if (fraction < 0.92 && (cutStart(r) || cutEnd(r))) {
-      const keep = Math.max(1, Math.round(words.length * fraction));
-      const part = cutStart(r) ? words.slice(words.length - keep) : words.slice(0, keep);
-      return { start: r.start, end: r.end, text: part.join(' ') };
-    }
-    return { start: r.start, end: r.end, text };
+    const seconds = expected[idx]!;
+    const cut = r.end - r.start < seconds * 0.92;
+    let words: Spoken['words'];
+    if (cut && cutStart(r)) words = layoutWords(text, r.end - seconds, seconds, durationSeconds);
+    else if (cut && cutEnd(r)) words = layoutWords(text, r.start, seconds, durationSeconds);
+    else words = layoutWords(text, r.start, r.end - r.start, Number.POSITIVE_INFINITY);
+    if (words.length === 0) return;
+    spoken.push({ start: r.start, end: r.end, text: words.map((w) => w.word).join(' '), words });
   });
-}
-
-/** Word timings inside a segment, in proportion to each word's length. */
-export function wordsOf(seg: Spoken): { word: string; start: number; end: number }[] {
-  const words = seg.text.split(/\s+/).filter(Boolean);
-  const weights = words.map((w) => w.length + 1);
-  const total = weights.reduce((a, b) => a + b, 0);
-  let t = seg.start;
-  return words.map((word, i) => {
-    const d = ((seg.end - seg.start) * weights[i]!) / total;
-    const w = { word: word.replace(/[.,!?;:]+$/, ''), start: round2(t), end: round2(t + d) };
-    t += d;
-    return w;
-  });
+  return spoken;
 }
 
 function round2(n: number): number {
@@ -314,7 +323,7 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
         duration: round2(duration),
         text,
         ...(granularities.length === 0 || granularities.includes('segment') ? { segments } : {}),
-        ...(granularities.includes('word') ? { words: spoken.flatMap(wordsOf) } : {}),
+        ...(granularities.includes('word') ? { words: spoken.flatMap((sp) => sp.words.map((w) => ({ ...w, word: w.word.replace(/[.,!?;:]+$/, '') }))) } : {}),
       });
     }
     if (format === 'json') return send(res, 200, { text });
@@ -403,7 +412,8 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
       if (route === 'POST /__double/fail') {
         const body = failSchema.safeParse(JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}'));
         if (!body.success) return apiError(res, 400, 'Bad failure spec');
-        failures.push({ ...body.data, ...(body.data.path ? { path: body.data.path } : {}) } as Failure);
+        const { path: only, ...rest } = body.data;
+        failures.push({ ...rest, ...(only ? { path: only } : {}) });
         return send(res, 200, { ok: true });
       }
       if (route === 'GET /v1/models') {

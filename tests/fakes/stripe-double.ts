@@ -40,7 +40,6 @@ export const LOCAL_PRICES: { id: string; unit_amount: number; interval: 'month' 
 ];
 
 const API_VERSION = '2026-10-28.endive';
-const DAY = 86400;
 
 class StripeApiError extends Error {
   status: number;

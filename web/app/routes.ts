@@ -25,4 +25,5 @@ export default [
   route('resources/upload', 'routes/resources.upload.ts'),
   route('resources/jobs/:jobId/clips/:clipId/:format', 'routes/resources.clip-download.ts'),
   route('healthz', 'routes/healthz.ts'),
+  route('favicon.ico', 'routes/favicon.ts'),
 ] satisfies RouteConfig;

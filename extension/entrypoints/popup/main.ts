@@ -199,8 +199,17 @@ function renderSignIn(): Node[] {
       ),
     );
   }
-  const portal = view.account?.portalUrl;
-  if (portal) nodes.push(el('p', { class: 'small muted center' }, el('a', { href: `${portal}/signup`, target: '_blank', rel: 'noopener' }, 'Create an account')));
+  const portal = view.auth?.portalUrl;
+  if (portal) {
+    nodes.push(
+      el(
+        'div',
+        { class: 'footer' },
+        el('a', { href: `${portal}/signup`, target: '_blank', rel: 'noopener' }, 'Create an account'),
+        el('a', { href: `${portal}/forgot`, target: '_blank', rel: 'noopener' }, 'Forgot password?'),
+      ),
+    );
+  }
   return nodes;
 }
 
@@ -444,7 +453,9 @@ function renderJob(job: TrackedJob): Node[] {
         el('span', {}, `${Math.round(job.progress)}%`),
       ),
       el('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.round(job.progress)) }, el('div', { style: `width:${Math.max(3, job.progress)}%` })),
-      el('div', { class: 'small muted' }, job.transport === 'websocket' ? 'Live updates' : job.transport === 'polling' ? 'Updating every few seconds' : ''),
+      done || failed
+        ? el('div', { class: 'small muted' }, done ? `${job.clips.length} clip${job.clips.length === 1 ? '' : 's'} made` : 'No clips were made.')
+        : el('div', { class: 'small muted' }, job.transport === 'websocket' ? 'Live updates' : job.transport === 'polling' ? 'Updating every few seconds' : 'Connecting…'),
     ),
   ];
   if (job.error) nodes.push(el('div', { class: 'banner error', role: 'alert' }, `${job.error.message} Reserved credits are refunded.`));

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { generateSync } from 'otplib';
+import { createCognitoClient } from '../../../lib/auth-client/cognito.ts';
 import { makeSampleVideo } from '../../../scripts/make-sample-video.ts';
 import { createTestUser, type TestUser } from '../../support/users.ts';
 
@@ -144,7 +146,9 @@ describe('browser extension (Chromium, local stack)', () => {
   it('loads with least permissions and finds the <video> on a page', async () => {
     const manifest = (await worker.evaluate(() => chrome.runtime.getManifest())) as { permissions: string[]; host_permissions: string[] };
     expect(manifest.permissions.sort()).toEqual(['activeTab', 'alarms', 'identity', 'scripting', 'storage']);
-    expect(manifest.host_permissions).toEqual(['http://127.0.0.1/*']);
+    // the stage's API and Cognito origins, nothing else (Chrome match patterns ignore ports)
+    const origins = [env('API_URL'), env('COGNITO_ENDPOINT')].map((u) => `${new URL(u).protocol}//${new URL(u).hostname}/*`);
+    expect([...manifest.host_permissions].sort()).toEqual([...new Set(origins)].sort());
 
     videoPage = await context.newPage();
     await videoPage.setViewportSize({ width: 900, height: 600 });
@@ -160,8 +164,9 @@ describe('browser extension (Chromium, local stack)', () => {
     tabId = Number(key?.split('.').pop());
     const scan = (await session())[key ?? ''] as { videos: { url: string; kind: string }[] };
     expect(scan.videos).toEqual([expect.objectContaining({ url: videoUrl, kind: 'media' })]);
+    mkdirSync(SHOTS, { recursive: true });
     await videoPage.screenshot({ path: join(SHOTS, 'extension-page-button.png') });
-  });
+  }, 60_000);
 
   it('signs in through the popup, quotes, confirms, and shows progress and the first clip', async () => {
     const popup = await context.newPage();
@@ -218,7 +223,7 @@ describe('browser extension (Chromium, local stack)', () => {
     expect(finalLocal).not.toContain(finalTokens.refreshToken);
     expect(errors).toEqual([]);
     await popup.close();
-  });
+  }, 400_000);
 
   it("refuses a web page's forged messages", async () => {
     const before = (await session())[`cf.videos.${tabId}`];
@@ -248,5 +253,34 @@ describe('browser extension (Chromium, local stack)', () => {
     expect((await session())[`cf.videos.${tabId}`]).toEqual(before);
     expect(JSON.stringify(await session())).not.toContain('evil.example');
     expect(context.pages().length).toBe(pagesBefore);
-  });
+  }, 60_000);
+
+  it('signs out (tokens gone), then signs in a TOTP account through the MFA step', async () => {
+    const mfaUser = await createTestUser({ prefix: 'extension-mfa' });
+    const cognito = createCognitoClient({ config: { clientId: env('USER_POOL_CLIENT_ID'), region: 'us-east-1', endpoint: env('COGNITO_ENDPOINT') } });
+    const secret = await cognito.associateSoftwareToken(mfaUser.accessToken);
+    const totp = () => generateSync({ secret, algorithm: 'sha1', digits: 6, period: 30 });
+    await cognito.verifySoftwareToken(mfaUser.accessToken, totp());
+    await cognito.setTotpEnabled(mfaUser.accessToken, true);
+
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html?tabId=${tabId}`);
+    await popup.getByRole('button', { name: 'Sign out' }).click();
+    await popup.getByRole('heading', { name: 'Sign in to clip videos' }).waitFor();
+    expect((await session())['cf.tokens']).toBeUndefined();
+
+    await popup.getByLabel('Email').fill(mfaUser.email);
+    await popup.getByLabel('Password').fill(mfaUser.password);
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await popup.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    expect((await session())['cf.tokens']).toBeUndefined();
+    await shot(popup, 'mfa');
+    await popup.getByLabel('Authentication code').fill(totp());
+    await popup.getByRole('button', { name: 'Verify' }).click();
+    await popup.getByTestId('credits').waitFor({ timeout: 30_000 });
+    const tokens = (await session())['cf.tokens'] as { refreshToken: string };
+    expect(tokens.refreshToken).toBeTruthy();
+    expect(JSON.stringify(await local())).not.toContain(tokens.refreshToken);
+    await popup.close();
+  }, 120_000);
 });

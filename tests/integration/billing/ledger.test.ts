@@ -97,9 +97,9 @@ describe('credit ledger (DynamoDB Local)', () => {
     await reserveCredits({ userId, jobId: 'j1', credits: 250 });
     await settleCredits({ userId, jobId: 'j1', actualCredits: 250 });
     await reserveCredits({ userId, jobId: 'j2', credits: 20 }); // in flight across the renewal
-    // 130 left: 100 pack + 30 subscription (of which 20 reserved) → 10 available subscription credits expire
+    // held 150 = 100 pack + 50 subscription, of which 20 are reserved → 30 available subscription credits expire
     const r = await grantCredits({ userId, ref: 'invoice:in_2', credits: 300, source: 'subscription', replace: true });
-    expect(r).toEqual({ granted: 300, expired: 10, duplicate: false });
+    expect(r).toEqual({ granted: 300, expired: 30, duplicate: false });
     expect(await getBalance(userId)).toEqual({ balance: 400, reserved: 20 });
     const b = await expectInvariant(userId);
     expect(b.packCredits).toBe(100);

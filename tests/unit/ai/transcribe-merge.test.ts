@@ -83,6 +83,16 @@ describe('mergeChunks', () => {
     expect(merged.segments[0]).toMatchObject({ start: 2, end: 14, text: 'a b c d e f g h i j k l' });
   });
 
+  it('keeps a sentence in the overlap exactly once even when the two timings differ slightly', () => {
+    // The same sentence, straddling the middle of the overlap [12, 18], seen 20 ms apart.
+    const a: ChunkResult = { start: 0, end: 18, segments: [{ start: 8.73, end: 13.03, text: 'First.' }, { start: 14.03, end: 16, text: 'Then it extracts the sound track.' }, { start: 17, end: 18, text: 'The speech is' }] };
+    const b: ChunkResult = { start: 12, end: 30, segments: [{ start: 0, end: 1.01, text: 'First.' }, { start: 2.01, end: 3.97, text: 'Then it extracts the sound track.' }, { start: 4.98, end: 9.45, text: 'The speech is turned into text.' }] };
+    const merged = mergeChunks([a, b]);
+    expect(merged.segments.map((s) => s.text)).toEqual(['First.', 'Then it extracts the sound track.', 'The speech is turned into text.']);
+    expect(merged.segments[1]).toMatchObject({ start: 14.03, end: 16 });
+    expect(merged.segments[2]).toMatchObject({ start: 16.98, end: 21.45 });
+  });
+
   it('accepts chunks out of order', () => {
     const chunks = planChunks(24, 9, 3).map((p) => chunkOf(timeline, p.start, p.end)).reverse();
     expect(mergeChunks(chunks).segments).toHaveLength(timeline.length);

@@ -166,30 +166,30 @@ describe('identity flows against recorded Cognito responses', () => {
 });
 
 describe('Cognito exceptions → HTTP (never 500 for a client mistake)', () => {
-  const table: [string, AuthOperation, number, string, string?][] = [
-    ['UsernameExistsException', 'signUp', 409, 'EMAIL_TAKEN'],
-    ['InvalidPasswordException', 'signUp', 400, 'WEAK_PASSWORD'],
-    ['InvalidPasswordException', 'reset', 400, 'WEAK_PASSWORD'],
-    ['InvalidPasswordException', 'signIn', 401, 'INVALID_CREDENTIALS'],
+  const table: [string, AuthOperation, number, string, string][] = [
+    ['UsernameExistsException', 'signUp', 409, 'EMAIL_TAKEN', 'UsernameExistsException'],
+    ['InvalidPasswordException', 'signUp', 400, 'WEAK_PASSWORD', 'InvalidPasswordException'],
+    ['InvalidPasswordException', 'reset', 400, 'WEAK_PASSWORD', 'InvalidPasswordException'],
+    ['InvalidPasswordException', 'signIn', 401, 'INVALID_CREDENTIALS', 'InvalidPasswordException'],
     ['NotAuthorizedException', 'signIn', 401, 'INVALID_CREDENTIALS', 'Incorrect username or password.'],
     ['NotAuthorizedException', 'signIn', 429, 'RATE_LIMITED', 'Password attempts exceeded'],
     ['NotAuthorizedException', 'refresh', 401, 'REFRESH_TOKEN_INVALID', 'Refresh Token has been revoked'],
     ['NotAuthorizedException', 'profile', 401, 'UNAUTHORIZED', 'Access Token has been revoked'],
-    ['UserNotFoundException', 'signIn', 401, 'INVALID_CREDENTIALS'],
-    ['UserNotFoundException', 'reset', 400, 'CODE_MISMATCH'],
-    ['UserNotConfirmedException', 'signIn', 403, 'USER_NOT_CONFIRMED'],
-    ['PasswordResetRequiredException', 'signIn', 403, 'PASSWORD_RESET_REQUIRED'],
-    ['CodeMismatchException', 'confirm', 400, 'CODE_MISMATCH'],
-    ['CodeMismatchException', 'respondMfa', 400, 'CODE_MISMATCH'],
-    ['ExpiredCodeException', 'reset', 400, 'CODE_EXPIRED'],
-    ['LimitExceededException', 'forgot', 429, 'RATE_LIMITED'],
-    ['TooManyRequestsException', 'signIn', 429, 'RATE_LIMITED'],
-    ['TooManyFailedAttemptsException', 'respondMfa', 429, 'RATE_LIMITED'],
+    ['UserNotFoundException', 'signIn', 401, 'INVALID_CREDENTIALS', 'UserNotFoundException'],
+    ['UserNotFoundException', 'reset', 400, 'CODE_MISMATCH', 'UserNotFoundException'],
+    ['UserNotConfirmedException', 'signIn', 403, 'USER_NOT_CONFIRMED', 'UserNotConfirmedException'],
+    ['PasswordResetRequiredException', 'signIn', 403, 'PASSWORD_RESET_REQUIRED', 'PasswordResetRequiredException'],
+    ['CodeMismatchException', 'confirm', 400, 'CODE_MISMATCH', 'CodeMismatchException'],
+    ['CodeMismatchException', 'respondMfa', 400, 'CODE_MISMATCH', 'CodeMismatchException'],
+    ['ExpiredCodeException', 'reset', 400, 'CODE_EXPIRED', 'ExpiredCodeException'],
+    ['LimitExceededException', 'forgot', 429, 'RATE_LIMITED', 'LimitExceededException'],
+    ['TooManyRequestsException', 'signIn', 429, 'RATE_LIMITED', 'TooManyRequestsException'],
+    ['TooManyFailedAttemptsException', 'respondMfa', 429, 'RATE_LIMITED', 'TooManyFailedAttemptsException'],
     ['InvalidParameterException', 'signUp', 400, 'BAD_REQUEST', '1 validation error detected'],
     ['InvalidParameterException', 'totp', 400, 'MFA_NOT_ENROLLED', 'User has not associated a software token'],
-    ['SoftwareTokenMFANotFoundException', 'totp', 400, 'MFA_NOT_ENROLLED'],
-    ['AliasExistsException', 'signUp', 409, 'EMAIL_TAKEN'],
-    ['CodeDeliveryFailureException', 'signUp', 503, 'UNAVAILABLE'],
+    ['SoftwareTokenMFANotFoundException', 'totp', 400, 'MFA_NOT_ENROLLED', 'SoftwareTokenMFANotFoundException'],
+    ['AliasExistsException', 'signUp', 409, 'EMAIL_TAKEN', 'AliasExistsException'],
+    ['CodeDeliveryFailureException', 'signUp', 503, 'UNAVAILABLE', 'CodeDeliveryFailureException'],
   ];
   it.each(table)('%s during %s → %i %s', (name, op, status, code, message) => {
     const mapped = mapCognitoError(cognitoError(name, message), op);

@@ -37,7 +37,7 @@ async function build(browser: 'chrome' | 'firefox', outDir: string): Promise<{ d
   await run(process.execPath, [join(ROOT, 'node_modules', 'wxt', 'bin', 'wxt.mjs'), 'build', '-b', browser], {
     cwd: join(ROOT, 'extension'),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), EXTENSION_OUT_DIR: outDir, ...STAGE_ENV },
-    timeout: 120_000,
+    timeout: 280_000,
   });
   const dir = join(outDir, browser === 'chrome' ? 'chrome-mv3' : 'firefox-mv2');
   return { dir, manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest };
@@ -54,7 +54,7 @@ describe('extension builds', () => {
     out = mkdtempSync(join(tmpdir(), 'clipforge-ext-build-'));
     chrome = await build('chrome', out);
     firefox = await build('firefox', out);
-  }, 180_000);
+  }, 600_000);
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 

@@ -274,7 +274,10 @@ export class FakeMedia implements MediaPort {
   info = sampleInfo();
   calls: string[] = [];
   failWith: Partial<Record<string, Error>> = {};
-  constructor(private storage: MemoryStorage) {}
+  private storage: MemoryStorage;
+  constructor(storage: MemoryStorage) {
+    this.storage = storage;
+  }
   private check(name: string) {
     this.calls.push(name);
     const e = this.failWith[name];
@@ -347,7 +350,10 @@ export class FakeAi implements AiPort {
 }
 
 export class TestClock {
-  constructor(public t = new Date('2026-01-01T00:00:00Z')) {}
+  t: Date;
+  constructor(t = new Date('2026-01-01T00:00:00Z')) {
+    this.t = t;
+  }
   now() {
     return new Date(this.t);
   }

@@ -31,7 +31,9 @@ beforeEach(() => {
     return new Response(JSON.stringify(out.body), { status: out.status ?? 200 });
   });
 });
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 function setup(form: Record<string, string>, handle = SessionHandle.fromRequest(new Request('http://portal.test/'), { name: 'cf_session', secure: false, secret: 'x'.repeat(40) })) {
   const context = new RouterContextProvider();

@@ -1,37 +1,22 @@
-import { beforeAll, afterAll, describe, it, expect } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { beforeAll, describe, it, expect } from '@jest/globals';
+import { packageTemplate } from '../support/template.ts';
 
 /**
  * `serverless package` succeeds offline for every deployed stage, and each template carries the
  * per-stage settings: CORS origins (production domains only in prod), log retention, throttling,
  * deletion protection + PITR in prod, and a CloudWatch alarm on every DLQ and on the 5xx rate.
+ * (tests/support/template.ts reuses a build newer than every declaration file.)
  */
-const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-const run = promisify(execFile);
 type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
 type Template = { Resources: Record<string, Resource>; Outputs: Record<string, unknown>; Conditions?: Record<string, unknown> };
 
 const STAGES = ['dev', 'staging', 'prod'] as const;
 const PROD_ORIGIN = 'https://app.clipforge.example';
-const out = mkdtempSync(join(tmpdir(), 'clipforge-package-'));
 const templates: Partial<Record<(typeof STAGES)[number], Template>> = {};
 
-beforeAll(async () => {
-  for (const stage of STAGES) {
-    const dir = join(out, stage);
-    await run(process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', stage, '--package', dir], {
-      cwd: ROOT,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
-      maxBuffer: 32 * 1024 * 1024,
-    });
-    templates[stage] = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  }
-}, 240_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+beforeAll(() => {
+  for (const stage of STAGES) templates[stage] = packageTemplate(stage) as Template;
+}, 900_000); // ~30 s per stage on an idle machine; much more when the machine is busy
 
 const tpl = (stage: (typeof STAGES)[number]): Template => {
   const t = templates[stage];

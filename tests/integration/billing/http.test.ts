@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestUser, type TestUser } from '../../support/users.ts';
+import { plansResponseSchema, subscriptionResponseSchema, usageResponseSchema } from '../../../lib/contracts/billing.ts';
+import { TIER_LIMITS, PACK_CREDITS } from '../../../lib/billing/tiers.ts';
+
+/**
+ * The billing API end to end through serverless-offline: Checkout in the Stripe double ("Pay"
+ * on its page) → signed webhooks to POST /webhooks/stripe → GET /subscription and GET /usage.
+ */
+const api = () => {
+  const url = process.env.API_URL;
+  if (!url) throw new Error('API_URL is not set: run under the integration harness');
+  return url;
+};
+const call = async (path: string, init: { method?: string; token?: string; body?: unknown } = {}) => {
+  const res = await fetch(api() + path, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+};
+async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await fn();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 250));
+    v = await fn();
+  }
+  return v;
+}
+/** Opens the double's checkout page and presses "Pay" (the form post the browser would send). */
+async function pay(checkoutUrl: string) {
+  const page = await fetch(checkoutUrl);
+  const html = await page.text();
+  expect(html).toContain('id="pay"');
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error('no pay form');
+  const res = await fetch(new URL(action, checkoutUrl), { method: 'POST', redirect: 'manual' });
+  expect(res.status).toBe(303);
+}
+
+let user: TestUser;
+beforeAll(async () => {
+  user = await createTestUser({ prefix: 'billing' });
+});
+
+describe('billing API', () => {
+  it('GET /plans is public', async () => {
+    const r = await call('/plans');
+    expect(r.status).toBe(200);
+    const plans = plansResponseSchema.parse(r.body);
+    expect(plans.plans.find((p) => p.tier === 'basic')?.intervals).toContain('month');
+  });
+
+  it('protected routes need a token', async () => {
+    expect((await call('/subscription')).status).toBe(401);
+    expect((await call('/usage')).status).toBe(401);
+  });
+
+  it('a new user is on free with the month’s free credits', async () => {
+    const sub = await call('/subscription', { token: user.accessToken });
+    expect(sub.status).toBe(200);
+    expect(subscriptionResponseSchema.parse(sub.body)).toMatchObject({ tier: 'free', status: 'none', cancelAtPeriodEnd: false });
+    const usage = usageResponseSchema.parse((await call('/usage', { token: user.accessToken })).body);
+    expect(usage.balance).toBe(TIER_LIMITS.free.monthlyCredits);
+    expect(usage.ledger[0]).toMatchObject({ kind: 'grant', amount: TIER_LIMITS.free.monthlyCredits });
+  });
+
+  it('bad input → 400 with the error body, never 500', async () => {
+    const r = await call('/subscription/checkout', { method: 'POST', token: user.accessToken, body: { tier: 'enterprise' } });
+    expect(r.status).toBe(400);
+    expect((r.body.error as { code: string }).code).toBe('VALIDATION_FAILED');
+    expect((await call('/usage?limit=1000', { token: user.accessToken })).status).toBe(400);
+    expect((await call('/usage?cursor=garbage', { token: user.accessToken })).status).toBe(400);
+    expect((await call('/subscription/change', { method: 'POST', token: user.accessToken, body: { tier: 'pro' } })).status).toBe(409);
+    const hook = await fetch(api() + '/webhooks/stripe', { method: 'POST', body: '{"id":"evt_x"}', headers: { 'stripe-signature': 't=1,v1=bad' } });
+    expect(hook.status).toBe(400);
+  });
+
+  it('subscribe through Checkout → webhooks → basic with its credits; then upgrade to pro', async () => {
+    const r = await call('/subscription/checkout', { method: 'POST', token: user.accessToken, body: { tier: 'basic', interval: 'month' } });
+    expect(r.status).toBe(200);
+    await pay(String(r.body.url));
+    const sub = await waitFor(
+      () => call('/subscription', { token: user.accessToken }),
+      (s) => s.body.tier === 'basic',
+    );
+    expect(sub.body).toMatchObject({ tier: 'basic', status: 'active', interval: 'month' });
+    const usage = await waitFor(
+      () => call('/usage', { token: user.accessToken }),
+      (u) => u.body.balance === TIER_LIMITS.basic.monthlyCredits,
+    );
+    expect(usage.body.balance).toBe(TIER_LIMITS.basic.monthlyCredits);
+    expect((await call('/subscription/checkout', { method: 'POST', token: user.accessToken, body: { tier: 'pro' } })).status).toBe(409);
+
+    const change = await call('/subscription/change', { method: 'POST', token: user.accessToken, body: { tier: 'pro' } });
+    expect(change).toMatchObject({ status: 200, body: { tier: 'pro', effective: 'now' } });
+    const after = await waitFor(
+      () => call('/usage', { token: user.accessToken }),
+      (u) => u.body.balance === TIER_LIMITS.pro.monthlyCredits,
+    );
+    expect(after.body.balance).toBe(TIER_LIMITS.pro.monthlyCredits);
+
+    const portal = await call('/billing/portal', { method: 'POST', token: user.accessToken });
+    expect(portal.status).toBe(200);
+    expect(String(portal.body.url)).toMatch(/\/portal\/bps_/);
+  });
+
+  it('buy a credit pack through Checkout', async () => {
+    const before = Number((await call('/usage', { token: user.accessToken })).body.balance);
+    const r = await call('/credits/checkout', { method: 'POST', token: user.accessToken, body: { pack: 'small' } });
+    expect(r.status).toBe(200);
+    await pay(String(r.body.url));
+    const usage = await waitFor(
+      () => call('/usage', { token: user.accessToken }),
+      (u) => u.body.balance === before + PACK_CREDITS.small,
+    );
+    expect(usage.body.balance).toBe(before + PACK_CREDITS.small);
+  });
+
+  it('admin routes refuse regular users', async () => {
+    expect((await call('/admin/usage', { token: user.accessToken })).status).toBe(403);
+    expect((await call(`/admin/accounts/${user.sub}/limits`, { method: 'PUT', token: user.accessToken, body: { limits: { concurrentJobs: 50 } } })).status).toBe(403);
+  });
+});

@@ -4,7 +4,7 @@
  * console-error tracking and screenshots in artifacts/screenshots/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -96,8 +96,16 @@ export async function startPortal(): Promise<Portal> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
+  const log = createWriteStream(join(ROOT, 'artifacts', 'portal.log'));
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+    log.write(d);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+    log.write(d);
+  });
   const deadline = Date.now() + 60_000;
   while (!(await healthy(url))) {
     if (child.exitCode !== null) throw new Error(`The portal exited:\n${output}`);

@@ -1,7 +1,10 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { jest, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestUser, type TestUser } from '../../support/users.ts';
 import { plansResponseSchema, subscriptionResponseSchema, usageResponseSchema } from '../../../lib/contracts/billing.ts';
 import { TIER_LIMITS, PACK_CREDITS } from '../../../lib/billing/tiers.ts';
+
+// The machine may be loaded: DynamoDB Local transactions and webhook round trips get generous time.
+jest.setTimeout(90_000);
 
 /**
  * The billing API end to end through serverless-offline: Checkout in the Stripe double ("Pay"

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { jest, describe, expect, it } from '@jest/globals';
 import {
   grantCredits,
   reserveCredits,
@@ -11,6 +11,9 @@ import { getAccount } from '../../../lib/billing/index.ts';
 import { PaymentRequiredError } from '../../../lib/http/errors.ts';
 import { TIER_LIMITS } from '../../../lib/billing/tiers.ts';
 import { expectInvariant, ledgerOf, newUserId } from './helpers.ts';
+
+// The machine may be loaded: DynamoDB Local transactions and webhook round trips get generous time.
+jest.setTimeout(90_000);
 
 describe('credit ledger (DynamoDB Local)', () => {
   it('5 credits and 20 parallel 1-credit reservations → exactly 5 succeed, 15 get 402, balance 0', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jest, afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Stripe from 'stripe';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
@@ -13,6 +13,9 @@ import { publicRoute, json } from '../../../lib/http/http.ts';
 import { BadRequestError } from '../../../lib/http/errors.ts';
 import { TIER_LIMITS, PACK_CREDITS } from '../../../lib/billing/tiers.ts';
 import { expectInvariant, newUserId } from './helpers.ts';
+
+// The machine may be loaded: DynamoDB Local transactions and webhook round trips get generous time.
+jest.setTimeout(90_000);
 
 /**
  * The webhook against DynamoDB Local and a private Stripe double (no automatic delivery: the

@@ -13,7 +13,7 @@ export function Field(props: { label: string; name: string; errors?: string[]; h
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} aria-invalid={errors?.length ? true : undefined} aria-describedby={describedBy} {...input} />
+      <input id={id} name={name} type="text" aria-invalid={errors?.length ? true : undefined} aria-describedby={describedBy} {...input} />
       {hint ? <span id={hintId} className="hint">{hint}</span> : null}
       {errors?.length ? <span id={errorId} className="error">{errors.join(' ')}</span> : null}
     </div>

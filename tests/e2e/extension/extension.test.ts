@@ -182,7 +182,8 @@ describe('browser extension (Chromium, local stack)', () => {
     await popup.getByLabel('Email').fill(user.email);
     await popup.getByLabel('Password').fill('not-the-password-1A!');
     await popup.getByRole('button', { name: 'Sign in' }).click();
-    await popup.getByRole('alert').getByText('Incorrect email or password.').waitFor();
+    await popup.getByRole('alert').waitFor({ timeout: 60_000 });
+    await expect(popup.getByRole('alert').textContent()).resolves.toBe('Incorrect email or password.');
     await shot(popup, 'signin-error');
 
     await popup.getByLabel('Password').fill(user.password);

@@ -31,10 +31,13 @@ module.exports = async ({ resolveVariable }) => {
     const id = `${pascal(name)}Queue`;
     const timeout = Number(timeouts[name]);
     if (!timeout) throw new Error(`custom.consumers.${name} (function timeout) is missing`);
+    if (!Number(timeouts.deadLetter)) throw new Error('custom.consumers.deadLetter (DLQ consumer timeout) is missing');
     Resources[`${id}Dlq`] = {
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: `${service}-${stage}-${name}-dlq`,
+        // The DLQ consumer fails the job and refunds it: 6x its timeout, like every other queue.
+        VisibilityTimeout: Number(timeouts.deadLetter) * 6,
         MessageRetentionPeriod: 1209600,
         SqsManagedSseEnabled: true,
       },

@@ -144,6 +144,9 @@ export class ExtensionAuth {
       }
       return await this.#signedIn(result.tokens);
     } catch (e) {
+      // At sign-in a password-policy answer (cognito-local gives one for a wrong password) only
+      // means the password is not this account's.
+      if (e instanceof AuthError && e.code === 'InvalidPasswordException') throw new ReplyableError('UNAUTHORIZED', 'Incorrect email or password.');
       throw toReplyable(e);
     }
   }

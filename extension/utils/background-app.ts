@@ -59,7 +59,9 @@ export function createBackground(deps: BackgroundDeps) {
   const upgradeUrl = `${config.portalUrl}/billing`;
 
   async function account(): Promise<Account> {
-    const [subscription, usage] = await Promise.all([api.subscription(), api.usage()]);
+    // One after the other: the first call creates the account (free tier + monthly grant).
+    const subscription = await api.subscription();
+    const usage = await api.usage();
     return {
       tier: subscription.tier,
       credits: usage.balance,

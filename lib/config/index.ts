@@ -39,8 +39,11 @@ export const envSchema = z.object({
   OPENAI_TRANSCRIBE_CHUNK_BYTES: z.coerce.number().int().min(10_000).max(24_000_000).optional(),
   DOWNLOAD_ALLOW_HOSTS: csv,
   DOWNLOAD_MAX_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
-  FFMPEG_PATH: z.string().optional(),
-  FFPROBE_PATH: z.string().optional(),
+  /** Media tools; empty means "use the npm-installed build" (local stage). */
+  FFMPEG_PATH: z.string().optional().transform((v) => v || undefined),
+  FFPROBE_PATH: z.string().optional().transform((v) => v || undefined),
+  /** Folder of the caption fonts (the media layer's /opt/fonts on AWS); empty → dejavu-fonts-ttf. */
+  FONTS_DIR: z.string().optional().transform((v) => v || undefined),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** Multiplies every application rate limit of the public /auth routes (lib/auth/rate-limit.ts). */
   AUTH_RATE_LIMIT_FACTOR: z.coerce.number().positive().default(1),

@@ -56,7 +56,8 @@ let fontsDirCached: string | undefined;
  */
 export function fontsDir(): string {
   if (fontsDirCached) return fontsDirCached;
-  const dir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+  const configured = process.env.FONTS_DIR; // the media layer's /opt/fonts on AWS (serverless.yml)
+  const dir = configured || path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
   if (SAFE_PATH.test(dir)) return (fontsDirCached = dir);
   const copy = path.join(os.tmpdir(), 'clipforge-fonts');
   fs.mkdirSync(copy, { recursive: true });

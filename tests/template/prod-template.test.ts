@@ -107,3 +107,19 @@ describe('prod CloudFormation template', () => {
     for (const [, q] of ofType('AWS::SQS::Queue')) expect(String(q.Properties.QueueName)).toMatch(/^clipforge-prod-/);
   });
 });
+
+describe('media tools on AWS', () => {
+  it('attaches the media layer (ffmpeg, ffprobe, fonts) to every function and points the tools at it', () => {
+    const layer = ofType('AWS::Lambda::LayerVersion');
+    expect(layer.map(([id]) => id)).toContain('MediaLayer');
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(10);
+    for (const [id, fn] of functions) {
+      const layers = (fn.Properties.Layers as unknown[] | undefined) ?? [];
+      expect({ id, hasLayer: layers.some((l) => ref(l) === 'MediaLayer') }).toEqual({ id, hasLayer: true });
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.FFMPEG_PATH).toBe('/opt/bin/ffmpeg');
+      expect(env.FONTS_DIR).toBe('/opt/fonts');
+    }
+  });
+});

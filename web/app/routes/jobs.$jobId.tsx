@@ -87,6 +87,7 @@ export default function JobPage() {
   const status = terminal ? job.status : (live.status ?? job.status);
   const stage = terminal ? job.stage : (live.stage ?? job.stage);
   const progress = terminal ? (job.status === 'succeeded' ? 100 : job.progress) : Math.max(job.progress, live.progress ?? 0);
+  const shownTerminal = TERMINAL_STATUSES.includes(status as JobView['status']);
   const refunded = job.status === 'failed' || job.status === 'cancelled' ? job.creditsReserved - (job.creditsCharged ?? 0) : 0;
   return (
     <>
@@ -96,7 +97,7 @@ export default function JobPage() {
           <h1 style={{ overflowWrap: 'anywhere' }}>{sourceLabel(job)}</h1>
           <p>Submitted {formatDate(job.createdAt, true)} · {formatDuration(job.durationSeconds)} · {plural(job.options.clipCount, 'clip')} requested</p>
         </div>
-        {!terminal ? (
+        {!shownTerminal ? (
           <Form method="post"><SubmitButton name="intent" value="cancel" className="btn btn-danger" pendingText="Cancelling…">Cancel job</SubmitButton></Form>
         ) : <Link to="/jobs/new" className="btn btn-primary">New job</Link>}
       </div>
@@ -107,7 +108,7 @@ export default function JobPage() {
             <span className={`badge badge-${status}`} data-testid="job-status">{status}</span>{' '}
             {status === 'running' && stage ? STAGE_LABELS[stage] ?? stage : status === 'queued' ? 'Waiting to start' : ''}
           </h2>
-          {!terminal ? <span className={`live${live.mode === 'socket' ? ' on' : ''}`}>{live.mode === 'socket' ? 'Live' : live.mode === 'polling' ? 'Updating every few seconds' : 'Connecting…'}</span> : null}
+          {!shownTerminal ? <span className={`live${live.mode === 'socket' ? ' on' : ''}`}>{live.mode === 'socket' ? 'Live' : live.mode === 'polling' ? 'Updating every few seconds' : 'Connecting…'}</span> : null}
         </div>
         <div className="progress" role="progressbar" aria-label="Job progress" aria-valuenow={Math.round(progress)} aria-valuemin={0} aria-valuemax={100} style={{ marginTop: 14 }}>
           <span style={{ width: `${progress}%` }} />

@@ -106,6 +106,11 @@ export function authenticatedUser(event: HttpEvent): AuthUser | undefined {
   return (event as EventWithUser)[USER];
 }
 
+/** Marks a request as made by a verified user (the auth middleware; tests of later middlewares). */
+export function attachUser(event: HttpEvent, user: AuthUser): void {
+  (event as EventWithUser)[USER] = user;
+}
+
 /** Verifies the bearer token before anything else reads the request. */
 const authMiddleware = (roles: Role[] | undefined): MiddlewareObj<HttpEvent, APIGatewayProxyResultV2> => ({
   before: async (request) => {
@@ -113,7 +118,7 @@ const authMiddleware = (roles: Role[] | undefined): MiddlewareObj<HttpEvent, API
     const user = await authenticate(event.headers?.authorization ?? event.headers?.Authorization);
     if (roles?.length) requireRole(user, roles);
     logger.appendKeys({ userId: user.sub });
-    event[USER] = user;
+    attachUser(event, user);
   },
 });
 

@@ -42,9 +42,8 @@ export interface ConsumerOptions {
  * retried. A record that does not match the contract can never succeed: it is logged and dropped.
  */
 export function jobConsumer(handle: JobEventHandler, options: ConsumerOptions = {}) {
-  const processor = new BatchProcessor(EventType.SQS);
-  let context = {} as Context;
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
+  // Built per invocation (processor and handler): nothing is shared between concurrent invocations.
+  const recordHandlerFor = (context: Context) => async (record: SQSRecord): Promise<void> => {
     let event: JobEvent;
     try {
       event = parseJobEventRecord(record);
@@ -66,16 +65,14 @@ export function jobConsumer(handle: JobEventHandler, options: ConsumerOptions = 
   };
   // A full-batch failure throws (the Powertools default): serverless-offline-sqs ignores
   // batchItemFailures, so locally (batchSize 1) throwing is what gets a failed record redelivered.
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, ctx) => {
-    context = ctx;
-    return processPartialResponse(event, recordHandler, processor, { context: ctx, throwOnFullBatchFailure: true });
-  });
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, ctx) =>
+    processPartialResponse(event, recordHandlerFor(ctx), new BatchProcessor(EventType.SQS), { context: ctx, throwOnFullBatchFailure: true }),
+  );
 }
 
 /** A consumer for any SQS payload (DLQ consumers, etc.) with partial batch failures. */
 export function sqsConsumer(handle: (record: SQSRecord) => Promise<void>) {
-  const processor = new BatchProcessor(EventType.SQS);
   return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) =>
-    processPartialResponse(event, handle, processor, { context, throwOnFullBatchFailure: true }),
+    processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: true }),
   );
 }

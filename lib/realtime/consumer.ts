@@ -12,7 +12,6 @@ import { notifyJobEvent, type NotifierDeps } from './notify.ts';
  * messages of one batch get their sequence numbers in the order the events arrived.
  */
 export function notifierConsumer(deps: () => NotifierDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     let event: JobEvent;
     try {
@@ -30,6 +29,6 @@ export function notifierConsumer(deps: () => NotifierDeps) {
     }
   };
   return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) =>
-    processPartialResponse(event, recordHandler, processor, { context, processInParallel: false, throwOnFullBatchFailure: false }),
+    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context, processInParallel: false, throwOnFullBatchFailure: false }),
   );
 }

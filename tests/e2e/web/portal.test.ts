@@ -189,9 +189,11 @@ describe('portal (browser, full local stack)', () => {
     await screenshot(p, '13-profile');
 
     // Non-admin refused on the admin page.
-    const res = await p.goto(`${portal.url}/admin`);
-    expect(res?.status()).toBe(403);
-    await p.getByRole('heading', { name: 'Access denied' }).waitFor();
+    await consoleTracker.allowDuring([/status of 403/], async () => {
+      const res = await p.goto(`${portal.url}/admin`);
+      expect(res?.status()).toBe(403);
+      await p.getByRole('heading', { name: 'Access denied' }).waitFor();
+    });
 
     // Sign out: back to sign-in; protected pages redirect with a return path.
     await p.goto(`${portal.url}/dashboard`);

@@ -1,4 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
+import { attachUser } from '../../../lib/http/http.ts';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { decodeCursor, encodeCursor, periodOf, summarize } from '../../../lib/billing/usage.ts';
@@ -49,11 +50,13 @@ describe('ledger cursor', () => {
 });
 
 describe('meter()', () => {
-  const USER = Symbol('user');
   const event = (): APIGatewayProxyEventV2 =>
     ({ routeKey: 'GET /usage', rawPath: '/usage', requestContext: { http: { method: 'GET' } }, headers: {} }) as unknown as APIGatewayProxyEventV2;
   const ctx = { awsRequestId: 'req-1' } as Context;
-  const withUser = { before: async (r: { event: APIGatewayProxyEventV2 }) => void ((r.event as unknown as Record<symbol, unknown>)[USER] = { sub: 'user-1' }) };
+  const withUser = {
+    before: async (r: { event: APIGatewayProxyEventV2 }) =>
+      attachUser(r.event, { sub: 'user-1', groups: [], roles: ['user'], clientId: 'c', scopes: [] }),
+  };
 
   it('records route, user, status and latency', async () => {
     const records: UsageRecordInput[] = [];

@@ -6,7 +6,7 @@
  * The test harness runs the same script with --test: free ports, throw-away data, the settings
  * written as JSON to --env-out, and it exits when --parent-pid dies.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,11 @@ const PORT_ENV: Record<keyof StackPorts, string> = {
   api: 'API_PORT', ws: 'WS_PORT', lambda: 'LAMBDA_PORT', fauxqs: 'FAUXQS_PORT', dynamodb: 'DYNAMODB_PORT',
   cognito: 'COGNITO_PORT', portal: 'PORTAL_PORT', stripe: 'STRIPE_PORT', openai: 'OPENAI_PORT', media: 'MEDIA_PORT',
 };
+
+// The test doubles and the sample-media server run in this process: an error in one of them is
+// logged, never allowed to take down the stack (its children would stop with it).
+process.on('uncaughtException', (err) => process.stderr.write(`[clipforge] uncaught error (stack keeps running): ${err.stack ?? err}\n`));
+process.on('unhandledRejection', (err) => process.stderr.write(`[clipforge] unhandled rejection (stack keeps running): ${(err as Error)?.stack ?? String(err)}\n`));
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -76,7 +81,11 @@ async function main(): Promise<void> {
     log('stopping…');
     await stack.stop();
     if (lockFile) rmSync(lockFile, { force: true });
-    if (args.test) rmSync(dataDir, { recursive: true, force: true });
+    if (args.test) {
+      // Keep the children's logs for the test report (artifacts/), then drop the throw-away data.
+      if (process.env.CLIPFORGE_LOGS_OUT) cpSync(join(dataDir, 'logs'), process.env.CLIPFORGE_LOGS_OUT, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));

@@ -4,7 +4,7 @@
  * The stack child exits by itself if this process dies; global-teardown stops it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 interface Holder {
   proc?: ChildProcess;
+  stopping?: boolean;
   dir?: string;
   users: number;
 }
@@ -26,11 +27,20 @@ export default async function setup(): Promise<void> {
   const proc = spawn(process.execPath, [join(ROOT, 'scripts/dev.ts'), '--test', '--env-out', envFile, '--parent-pid', String(process.pid), '--media-dir', join(dir, 'media')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', CLIPFORGE_LOGS_OUT: join(ROOT, 'artifacts', 'stack-logs') },
   });
   let output = '';
-  proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const logDir = join(ROOT, 'artifacts', 'stack-logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = (d: Buffer) => {
+    output += d.toString();
+    appendFileSync(join(logDir, 'dev.log'), d);
+  };
+  proc.stdout?.on('data', log);
+  proc.stderr?.on('data', log);
+  proc.on('exit', (code, signal) => {
+    if (!holder.stopping) process.stderr.write(`\n[harness] the local stack exited unexpectedly (code ${code}, signal ${signal}); see artifacts/stack-logs/\n`);
+  });
   holder.proc = proc;
   holder.dir = dir;
   const deadline = Date.now() + 240_000;

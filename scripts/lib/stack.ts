@@ -11,7 +11,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve, extname, normalize } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrap, readTemplate, type LocalResources } from './bootstrap.ts';
@@ -296,11 +296,15 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     }
     if (allowHosts.length) env.DOWNLOAD_ALLOW_HOSTS = allowHosts.join(',');
 
+    const esbuildFolder = opts.persist ? '.esbuild' : `.esbuild-stack-${ports.api}`;
+    if (!opts.persist) closers.push(async () => rmSync(join(ROOT, esbuildFolder), { recursive: true, force: true }));
     // serverless-offline runs the same handlers Lambda runs; serverless-offline-sqs polls fauxqs.
     const offline = launch('serverless-offline', process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'], {
       ...env,
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
+      // A throw-away stack bundles into its own folder, so it never clashes with `npm run dev`.
+      ESBUILD_WORK_FOLDER: esbuildFolder,
       AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
     });
     await waitFor('serverless-offline', httpOk(`${apiUrl}/health`), 120_000, offline);

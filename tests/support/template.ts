@@ -19,7 +19,7 @@ export function packageTemplate(stage: string): CfnTemplate {
   if (!existsSync(file) || statSync(file).mtimeMs < newestDeclaration()) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', stage, '--package', out], {
       cwd: ROOT,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', ESBUILD_WORK_FOLDER: `.esbuild-package-${stage}` },
       stdio: 'pipe',
     });
   }

@@ -172,3 +172,16 @@ export async function setEnterpriseLimits(userId: string, limits: Partial<TierLi
   await writeAccountFields(userId, { adminTier: 'enterprise', limitsOverride: overrides }, deps);
   return getAccount(userId, deps);
 }
+
+/** The subscription as GET /subscription and the cancel/resume routes answer it. */
+export function subscriptionView(a: AccountView) {
+  return {
+    tier: a.tier,
+    status: a.status,
+    interval: a.interval,
+    currentPeriodEnd: a.currentPeriodEnd,
+    cancelAtPeriodEnd: a.cancelAtPeriodEnd,
+    nextTier: a.nextTier,
+    limits: a.limits,
+  };
+}

@@ -30,8 +30,14 @@ const PORT_ENV: Record<keyof StackPorts, string> = {
 
 // The test doubles and the sample-media server run in this process: an error in one of them is
 // logged, never allowed to take down the stack (its children would stop with it).
-process.on('uncaughtException', (err) => process.stderr.write(`[clipforge] uncaught error (stack keeps running): ${err.stack ?? err}\n`));
-process.on('unhandledRejection', (err) => process.stderr.write(`[clipforge] unhandled rejection (stack keeps running): ${(err as Error)?.stack ?? String(err)}\n`));
+function survive(kind: string, err: unknown): void {
+  // Our own output pipe closed (the parent is gone): nothing to report to, so stop (the guards
+  // then stop every child). Writing here again would only raise the same error forever.
+  if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`[clipforge] ${kind} (stack keeps running): ${(err as Error)?.stack ?? String(err)}\n`);
+}
+process.on('uncaughtException', (err) => survive('uncaught error', err));
+process.on('unhandledRejection', (err) => survive('unhandled rejection', err));
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -79,6 +85,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('stopping…');
+    // Never hang on the way out: if a child or a double does not stop in time, exit anyway (the
+    // guards then stop every child).
+    setTimeout(() => process.exit(code), 20_000).unref();
     await stack.stop();
     if (lockFile) rmSync(lockFile, { force: true });
     if (args.test) {

@@ -1,4 +1,5 @@
 import type { FormattedItem } from 'dynamodb-toolbox/entity';
+import { $set } from 'dynamodb-toolbox/entity/actions/update';
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
 import { UpdateTransaction } from 'dynamodb-toolbox/entity/actions/transactUpdate';
@@ -156,7 +157,13 @@ export function subscriptionFields(sub: StripeSubscription, prices: PriceCatalog
 export type AccountFields = Partial<Omit<AccountRecord, 'userId'>>;
 
 export function accountUpdate(userId: string, fields: AccountFields): Tx {
-  const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as AccountFields;
+  // Map values (limit overrides) replace the stored map as a whole: a nested update of a map that
+  // does not exist yet is refused by DynamoDB ("document path … invalid for update").
+  const clean = Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, v !== null && typeof v === 'object' && !Array.isArray(v) ? $set(v) : v]),
+  ) as AccountFields;
   return BillingAccountEntity.build(UpdateTransaction).item({ ...clean, userId });
 }
 

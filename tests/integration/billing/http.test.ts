@@ -1,5 +1,6 @@
 import { jest, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestUser, type TestUser } from '../../support/users.ts';
+import { AdminAddUserToGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { cognitoTestClient, createTestUser, signIn, type TestUser } from '../../support/users.ts';
 import { plansResponseSchema, subscriptionResponseSchema, usageResponseSchema } from '../../../lib/contracts/billing.ts';
 import { TIER_LIMITS, PACK_CREDITS } from '../../../lib/billing/tiers.ts';
 
@@ -126,5 +127,25 @@ describe('billing API', () => {
   it('admin routes refuse regular users', async () => {
     expect((await call('/admin/usage', { token: user.accessToken })).status).toBe(403);
     expect((await call(`/admin/accounts/${user.sub}/limits`, { method: 'PUT', token: user.accessToken, body: { limits: { concurrentJobs: 50 } } })).status).toBe(403);
+  });
+
+  it('an admin puts an account on enterprise with limit overrides, and sees usage', async () => {
+    const admin = await createTestUser({ prefix: 'billing-admin' });
+    await cognitoTestClient().send(new AdminAddUserToGroupCommand({ UserPoolId: process.env.USER_POOL_ID, Username: admin.email, GroupName: 'admin' }));
+    const token = (await signIn(admin.email, admin.password)).accessToken; // group claims are minted at sign-in
+    const target = await createTestUser({ prefix: 'billing-enterprise' });
+
+    const first = await call(`/admin/accounts/${target.sub}/limits`, { method: 'PUT', token, body: { limits: { concurrentJobs: 50 } } });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ userId: target.sub, tier: 'enterprise', limits: { concurrentJobs: 50 } });
+    // A second write replaces the override map as a whole.
+    const second = await call(`/admin/accounts/${target.sub}/limits`, { method: 'PUT', token, body: { limits: { maxSourceSeconds: 10 * 3600 } } });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ tier: 'enterprise', limits: { maxSourceSeconds: 36_000, concurrentJobs: TIER_LIMITS.enterprise.concurrentJobs } });
+    expect((await call('/subscription', { token: target.accessToken })).body).toMatchObject({ tier: 'enterprise' });
+
+    expect((await call(`/admin/accounts/bad%20id/limits`, { method: 'PUT', token, body: { limits: { concurrentJobs: 5 } } })).status).toBe(400);
+    const usage = await call('/admin/usage', { token });
+    expect(usage.status).toBe(200);
   });
 });

@@ -7,6 +7,7 @@ import {
   jobSchema,
   quoteResponseSchema,
   type JobOptions,
+  type SourceRange,
 } from '../../lib/contracts/jobs.ts';
 import type { FetchPort } from './ports.ts';
 import { ReplyableError } from './router.ts';
@@ -67,9 +68,12 @@ export function createApi(options: { baseUrl: string; fetch: FetchPort; accessTo
   }
 
   return {
-    quote: (url: string) => call('POST', '/jobs/quote', quoteResponseSchema, { body: { url } }),
-    createJob: (url: string, jobOptions: Partial<JobOptions>, idempotencyKey: string) =>
-      call('POST', '/jobs', createJobResponseSchema, { body: { url, options: jobOptions }, headers: { 'Idempotency-Key': idempotencyKey } }),
+    quote: (url: string, range?: SourceRange) => call('POST', '/jobs/quote', quoteResponseSchema, { body: { url, ...(range ? { range } : {}) } }),
+    createJob: (url: string, jobOptions: Partial<JobOptions>, idempotencyKey: string, range?: SourceRange) =>
+      call('POST', '/jobs', createJobResponseSchema, {
+        body: { url, ...(range ? { range } : {}), options: jobOptions },
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
     job: (jobId: string) => call('GET', `/jobs/${encodeURIComponent(jobId)}`, jobSchema),
     clips: (jobId: string) => call('GET', `/jobs/${encodeURIComponent(jobId)}/clips`, clipsResponseSchema),
     subscription: () => call('GET', '/subscription', subscriptionResponseSchema),

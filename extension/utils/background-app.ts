@@ -101,7 +101,7 @@ export function createBackground(deps: BackgroundDeps) {
     'account.get': () => account(),
     'videos.list': (r) => scanTab(r.tabId),
     'jobs.quote': async (r) => {
-      const quote = await api.quote(withRange(r.url, r.range));
+      const quote = await api.quote(r.url, r.range);
       return {
         durationSeconds: quote.durationSeconds,
         credits: quote.credits,
@@ -111,7 +111,7 @@ export function createBackground(deps: BackgroundDeps) {
       };
     },
     'jobs.create': async (r) => {
-      const created = await api.createJob(withRange(r.url, r.range), r.options, r.idempotencyKey);
+      const created = await api.createJob(r.url, r.options, r.idempotencyKey, r.range);
       return tracker.start(created.jobId, created.status);
     },
     'jobs.current': async () => {
@@ -154,15 +154,4 @@ export function createBackground(deps: BackgroundDeps) {
       if (name === JOB_ALARM) await tracker.resume().catch(() => {});
     },
   };
-}
-
-/**
- * The chosen range travels as a W3C media fragment (#t=start,end) on the source URL: the jobs API
- * has no range field yet, and a fragment is never sent to the video's server.
- */
-export function withRange(url: string, range?: { startSeconds: number; endSeconds: number }): string {
-  if (!range) return url;
-  const u = new URL(url);
-  u.hash = `t=${Math.floor(range.startSeconds)},${Math.ceil(range.endSeconds)}`;
-  return u.href;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sourceRangeSchema } from './jobs.ts';
 
 /**
  * Messages between the extension's pages (popup, clipper window), its content scripts and its
@@ -31,9 +32,8 @@ export const pageScanSchema = z.object({
 });
 export type PageScan = z.infer<typeof pageScanSchema>;
 
-export const clipRangeSchema = z
-  .object({ startSeconds: z.number().nonnegative(), endSeconds: z.number().positive() })
-  .refine((r) => r.endSeconds > r.startSeconds, { message: 'endSeconds must be after startSeconds' });
+/** The part of the video to clip ("the 10 minutes around now"): the jobs API's range. */
+export const clipRangeSchema = sourceRangeSchema;
 export type ClipRange = z.infer<typeof clipRangeSchema>;
 
 export const clipOptionsSchema = z.object({

@@ -26,6 +26,7 @@ export const JobErrorCode = {
   UPLOAD_NOT_FOUND: 'UPLOAD_NOT_FOUND',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   JOB_FINISHED: 'JOB_FINISHED',
+  RANGE_OUT_OF_BOUNDS: 'RANGE_OUT_OF_BOUNDS',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -57,7 +58,23 @@ const uploadKey = z
   .string()
   .regex(/^uploads\/[A-Za-z0-9_-]{1,128}\/[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9._-]{1,200}$/, 'an uploadKey returned by POST /uploads');
 
-const sourceFields = { url: httpUrl.optional(), uploadKey: uploadKey.optional() };
+/** The shortest range worth clipping (seconds). */
+export const MIN_RANGE_SECONDS = 5;
+
+/**
+ * Part of the source to work on ("the 10 minutes around now" from the extension): only this part
+ * is transcribed, searched for clips and billed. Seconds from the start of the source; an end past
+ * the end of the video is clamped to it.
+ */
+export const sourceRangeSchema = z
+  .object({ startSeconds: z.number().nonnegative().max(7 * 24 * 3600), endSeconds: z.number().positive().max(7 * 24 * 3600) })
+  .refine((r) => r.endSeconds - r.startSeconds >= MIN_RANGE_SECONDS, {
+    message: `endSeconds must be at least ${MIN_RANGE_SECONDS} s after startSeconds`,
+    path: ['endSeconds'],
+  });
+export type SourceRange = z.infer<typeof sourceRangeSchema>;
+
+const sourceFields = { url: httpUrl.optional(), uploadKey: uploadKey.optional(), range: sourceRangeSchema.optional() };
 const exactlyOneSource = (v: { url?: string; uploadKey?: string }) => Boolean(v.url) !== Boolean(v.uploadKey);
 const sourceMessage = { message: 'give exactly one of url or uploadKey', path: ['url'] };
 
@@ -72,7 +89,12 @@ export const tierLimitsSchema = z.object({
   concurrentJobs: z.number(),
 });
 export const quoteResponseSchema = z.object({
+  /** Seconds that will be processed and billed: the range when one is given, else the whole source. */
   durationSeconds: z.number(),
+  /** Length of the whole source. */
+  sourceDurationSeconds: z.number().optional(),
+  /** The range as it will be used (clamped to the source). */
+  range: sourceRangeSchema.optional(),
   credits: z.number().int(),
   balance: z.number().int(),
   affordable: z.boolean(),
@@ -109,8 +131,9 @@ export const jobSchema = z.object({
   status: jobStatusSchema,
   stage: z.enum(STAGES).nullable(),
   progress: z.number().min(0).max(100),
-  source: z.object({ kind: z.enum(['url', 'upload']), url: z.string().optional(), uploadKey: z.string().optional() }),
+  source: z.object({ kind: z.enum(['url', 'upload']), url: z.string().optional(), uploadKey: z.string().optional(), range: sourceRangeSchema.optional() }),
   options: jobOptionsSchema,
+  /** Seconds processed and billed (the range's length when the job has one). */
   durationSeconds: z.number().nullable(),
   creditsReserved: z.number().int(),
   creditsCharged: z.number().int().nullable(),

@@ -40,7 +40,13 @@ export const JobEntity = new Entity({
     progress: number(),
     /** Bumped by every update: ETags and long-polls compare it. */
     seq: number(),
-    source: map({ kind: string().enum('url', 'upload'), url: string().optional(), uploadKey: string().optional() }),
+    source: map({
+      kind: string().enum('url', 'upload'),
+      url: string().optional(),
+      uploadKey: string().optional(),
+      /** Only this part of the source is processed and billed (seconds, clamped to the source). */
+      range: map({ startSeconds: number(), endSeconds: number() }).optional(),
+    }),
     options: any(),
     limits: any(),
     durationSeconds: number().optional(),

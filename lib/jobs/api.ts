@@ -17,6 +17,7 @@ import { logger } from '../http/logger.ts';
 import { newJobId } from '../db/job.ts';
 import { ttlIn } from '../db/table.ts';
 import { stageDeadline } from './deadlines.ts';
+import { effectiveSpan, RangeOutOfBoundsError, type Span } from './range.ts';
 import { derivedEventId, publishFinished, publishProgress } from './events.ts';
 import type { AccountLimits, Deps, MediaInfo } from './ports.ts';
 import { InvalidCursorError, type JobRecord } from './store.ts';
@@ -85,14 +86,26 @@ async function probeSource(userId: string, source: QuoteBody, deps: ApiDeps): Pr
   }
 }
 
-function tooLong(info: MediaInfo, limits: AccountLimits): HttpError {
+function tooLong(span: Span, limits: AccountLimits): HttpError {
   return new HttpError(
     413,
     ErrorCode.VIDEO_TOO_LONG,
-    `The video is ${Math.ceil(info.durationSeconds / 60)} min long; your plan allows up to ${Math.floor(limits.maxSourceSeconds / 60)} min`,
-    { durationSeconds: info.durationSeconds, maxSourceSeconds: limits.maxSourceSeconds },
+    `The ${span.partial ? 'range' : 'video'} is ${Math.ceil(span.seconds / 60)} min long; your plan allows up to ${Math.floor(limits.maxSourceSeconds / 60)} min${span.partial ? '' : ' (or choose a range)'}`,
+    { durationSeconds: span.seconds, maxSourceSeconds: limits.maxSourceSeconds },
   );
 }
+
+/** The part of the probed source the request asks for (400 when the range lies outside it). */
+function spanOf(info: MediaInfo, body: QuoteBody): Span {
+  try {
+    return effectiveSpan(info.durationSeconds, body.range);
+  } catch (err) {
+    if (err instanceof RangeOutOfBoundsError) throw new ValidationError(err.message, { 'range.startSeconds': [err.message] });
+    throw err;
+  }
+}
+
+const rangeOf = (span: Span) => (span.partial ? { range: { startSeconds: span.startSeconds, endSeconds: span.endSeconds } } : {});
 
 function publicLimits(l: AccountLimits): AccountLimits {
   return { maxSourceSeconds: l.maxSourceSeconds, maxClipsPerJob: l.maxClipsPerJob, maxHeight: l.maxHeight, watermark: l.watermark, concurrentJobs: l.concurrentJobs };
@@ -100,13 +113,16 @@ function publicLimits(l: AccountLimits): AccountLimits {
 
 export async function quote(userId: string, body: QuoteBody, deps: ApiDeps): Promise<QuoteResponse> {
   const [info, account, balance] = await Promise.all([probeSource(userId, body, deps), deps.billing.getAccount(userId), deps.billing.getBalance(userId)]);
-  const credits = deps.billing.creditsForDuration(info.durationSeconds);
+  const span = spanOf(info, body);
+  const credits = deps.billing.creditsForDuration(span.seconds);
   return {
-    durationSeconds: info.durationSeconds,
+    durationSeconds: span.seconds,
+    sourceDurationSeconds: info.durationSeconds,
+    ...rangeOf(span),
     credits,
     balance,
     affordable: balance >= credits,
-    withinLimits: info.durationSeconds <= account.limits.maxSourceSeconds,
+    withinLimits: span.seconds <= account.limits.maxSourceSeconds,
     limits: publicLimits(account.limits),
   };
 }
@@ -114,7 +130,9 @@ export async function quote(userId: string, body: QuoteBody, deps: ApiDeps): Pro
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 function requestHash(body: CreateJobBody): string {
-  return createHash('sha256').update(JSON.stringify({ url: body.url ?? null, uploadKey: body.uploadKey ?? null, options: body.options })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ url: body.url ?? null, uploadKey: body.uploadKey ?? null, range: body.range ?? null, options: body.options }))
+    .digest('hex');
 }
 
 export interface CreatedJob {
@@ -145,8 +163,9 @@ export async function createJob(userId: string, body: CreateJobBody, idempotency
     throw new ValidationError(`Your plan allows up to ${limits.maxClipsPerJob} clips per job`, { 'options.clipCount': [`at most ${limits.maxClipsPerJob}`] });
   }
   const info = await probeSource(userId, body, deps);
-  if (info.durationSeconds > limits.maxSourceSeconds) throw tooLong(info, limits);
-  const credits = deps.billing.creditsForDuration(info.durationSeconds);
+  const span = spanOf(info, body);
+  if (span.seconds > limits.maxSourceSeconds) throw tooLong(span, limits);
+  const credits = deps.billing.creditsForDuration(span.seconds);
 
   const now = deps.clock.now();
   const jobId = newJobId(now.getTime());
@@ -154,10 +173,10 @@ export async function createJob(userId: string, body: CreateJobBody, idempotency
     {
       userId,
       jobId,
-      source: body.url ? { kind: 'url', url: body.url } : { kind: 'upload', uploadKey: body.uploadKey ?? '' },
+      source: { ...(body.url ? { kind: 'url', url: body.url } : { kind: 'upload', uploadKey: body.uploadKey ?? '' }), ...rangeOf(span) },
       options: body.options,
       limits: publicLimits(limits),
-      durationSeconds: info.durationSeconds,
+      durationSeconds: span.seconds,
       creditsReserved: credits,
       deadlineAt: stageDeadline(null, now),
       now: now.toISOString(),

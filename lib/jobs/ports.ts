@@ -45,7 +45,8 @@ export interface MediaPort {
   probeRemote(url: string): Promise<MediaInfo>;
   /** Streams an untrusted URL into S3 (SSRF-safe; byte cap and allow-list from config). */
   downloadToS3(url: string, opts: { bucket: string; key: string; timeoutMs: number }): Promise<{ bytes: number; contentType?: string }>;
-  extractAudio(input: string, outPath: string): Promise<{ bytes: number; durationSeconds: number }>;
+  /** With a span, only that part (seconds of the source); the MP3's times then start at span.startSeconds. */
+  extractAudio(input: string, outPath: string, span?: { startSeconds: number; endSeconds: number }): Promise<{ bytes: number; durationSeconds: number }>;
   extractSubtitleTrack(input: string, streamIndex: number): Promise<Transcript>;
   detectSilences(input: string): Promise<{ start: number; end: number }[]>;
   renderClip(opts: RenderInput): Promise<RenderOutput>;

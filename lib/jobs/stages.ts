@@ -9,6 +9,7 @@ import { clipIdFor } from '../db/clip.ts';
 import { derivedEventId } from './events.ts';
 import { STAGE_TIMEOUT_SECONDS } from './deadlines.ts';
 import type { AccountLimits, Deps, MediaInfo } from './ports.ts';
+import { effectiveSpan, RangeOutOfBoundsError, shiftTranscript, transcriptWithin, type Span } from './range.ts';
 import type { ClipRecord, JobRecord, StageResultPatch } from './store.ts';
 
 /**
@@ -71,6 +72,16 @@ function mediaOf(job: JobRecord): MediaInfo {
   return job.media as MediaInfo;
 }
 
+/** The part of the source this job works on (after probe: the range clamped to the media). */
+function spanOf(job: JobRecord, durationSeconds = mediaOf(job).durationSeconds): Span {
+  try {
+    return effectiveSpan(durationSeconds, job.source.range);
+  } catch (err) {
+    if (err instanceof RangeOutOfBoundsError) throw new PermanentError(JobErrorCode.RANGE_OUT_OF_BOUNDS, err.message);
+    throw err;
+  }
+}
+
 async function loadTranscript(ctx: StageContext): Promise<Transcript> {
   const key = artifact(ctx.job, 'transcriptKey');
   return transcriptSchema.parse(await ctx.deps.storage.getJson(key));
@@ -103,16 +114,18 @@ const probeStage: StageWork = async ({ job, deps, limits }) => {
   const url = await deps.storage.presignGet(artifact(job, 'sourceKey'), PRESIGN_SECONDS);
   const info = await deps.media.probe(url);
   if (!info.hasVideo) throw new PermanentError(JobErrorCode.NOT_A_VIDEO, 'The source has no video stream');
-  if (info.durationSeconds > limits.maxSourceSeconds) {
+  const span = spanOf(job, info.durationSeconds);
+  if (span.seconds > limits.maxSourceSeconds) {
     throw new PermanentError(
       JobErrorCode.VIDEO_TOO_LONG,
-      `The video is ${Math.ceil(info.durationSeconds / 60)} min long; your plan allows up to ${Math.floor(limits.maxSourceSeconds / 60)} min`,
+      `The ${span.partial ? 'range' : 'video'} is ${Math.ceil(span.seconds / 60)} min long; your plan allows up to ${Math.floor(limits.maxSourceSeconds / 60)} min`,
     );
   }
-  const credits = deps.billing.creditsForDuration(info.durationSeconds);
+  // Billed on what is processed: the range when the job has one.
+  const credits = deps.billing.creditsForDuration(span.seconds);
   return {
-    output: { durationSeconds: info.durationSeconds, credits, hasAudio: info.hasAudio, subtitleTracks: info.subtitleStreams.length },
-    result: { durationSeconds: info.durationSeconds, media: info },
+    output: { durationSeconds: span.seconds, sourceDurationSeconds: info.durationSeconds, credits, hasAudio: info.hasAudio, subtitleTracks: info.subtitleStreams.length },
+    result: { durationSeconds: span.seconds, media: info },
   };
 };
 
@@ -125,7 +138,9 @@ const audio: StageWork = async (ctx) => {
     const out = path.join(dir, 'audio.mp3');
     try {
       const url = await deps.storage.presignGet(artifact(job, 'sourceKey'), PRESIGN_SECONDS);
-      await deps.media.extractAudio(url, out);
+      // A ranged job's audio covers the range only (its times start at the range start).
+      const span = spanOf(job);
+      await deps.media.extractAudio(url, out, span.partial ? { startSeconds: span.startSeconds, endSeconds: span.endSeconds } : undefined);
       await deps.storage.uploadFile(key, out, 'audio/mpeg');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -143,13 +158,15 @@ const transcribe: StageWork = async (ctx) => {
     transcript = transcriptSchema.parse(await deps.storage.getJson(key));
   } else {
     const url = await deps.storage.presignGet(artifact(job, 'sourceKey'), PRESIGN_SECONDS);
+    const span = spanOf(job);
     for (const track of media.subtitleStreams) {
       const fromCaptions = await deps.media.extractSubtitleTrack(url, track.index).catch((err: unknown) => {
         logger.warn('captions track unusable', { err, index: track.index });
         return undefined;
       });
-      if (fromCaptions?.segments.length) {
-        transcript = fromCaptions;
+      const used = fromCaptions && span.partial ? transcriptWithin(fromCaptions, span) : fromCaptions;
+      if (used?.segments.length) {
+        transcript = used;
         break;
       }
     }
@@ -158,7 +175,9 @@ const transcribe: StageWork = async (ctx) => {
       const local = path.join(dir, 'audio.mp3');
       try {
         await deps.storage.downloadToFile(artifact(job, 'audioKey'), local);
-        transcript = await deps.ai.transcribe(local, options.language ? { language: options.language } : {});
+        const heard = await deps.ai.transcribe(local, options.language ? { language: options.language } : {});
+        // The audio of a ranged job starts at the range start: stored transcripts are in source time.
+        transcript = shiftTranscript(heard, span.startSeconds);
       } finally {
         await fs.rm(dir, { recursive: true, force: true });
       }
@@ -179,18 +198,20 @@ const select: StageWork = async (ctx) => {
   if (existing.length) {
     return { output: { clipIds: existing.map((c) => c.clipId), selector: job.selector ?? 'unknown' } };
   }
-  const transcript = await loadTranscript(ctx);
+  // Selection works in range time (0 = range start, like the audio), then clips go back to source time.
+  const span = spanOf(job);
+  const transcript = shiftTranscript(transcriptWithin(await loadTranscript(ctx), span), -span.startSeconds);
   const audioKey = job.artifacts.audioKey;
   const silences = audioKey ? await deps.media.detectSilences(await deps.storage.presignGet(audioKey, PRESIGN_SECONDS)) : [];
-  const durationSeconds = job.durationSeconds ?? transcript.durationSeconds;
-  const { clips, selector } = await deps.ai.selectClips(transcript, {
+  const { clips: chosen, selector } = await deps.ai.selectClips(transcript, {
     clipCount: Math.min(options.clipCount, limits.maxClipsPerJob),
     minSeconds: options.minSeconds,
     maxSeconds: options.maxSeconds,
-    durationSeconds,
+    durationSeconds: span.seconds,
     ...(options.prompt ? { prompt: options.prompt } : {}),
     silences,
   });
+  const clips = chosen.map((c) => ({ ...c, start: c.start + span.startSeconds, end: c.end + span.startSeconds }));
   const records = clips.map(
     (c, index): ClipRecord =>
       ({

@@ -23,7 +23,7 @@ export type ClipRecord = ClipItem;
 export interface NewJob {
   userId: string;
   jobId: string;
-  source: { kind: 'url' | 'upload'; url?: string; uploadKey?: string };
+  source: { kind: 'url' | 'upload'; url?: string; uploadKey?: string; range?: { startSeconds: number; endSeconds: number } };
   options: unknown;
   limits: unknown;
   durationSeconds: number;

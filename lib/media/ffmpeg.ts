@@ -300,13 +300,21 @@ export const SPEECH_AUDIO = { sampleRate: 16000, bitrateKbps: 48 } as const;
  * Extracts the first audio stream as a speech MP3. Throws NO_AUDIO when there is none, and
  * CORRUPT_MEDIA when the decoded audio is much shorter than the container claims (truncated file).
  */
-export async function extractAudio(input: string, outPath: string): Promise<{ bytes: number; durationSeconds: number }> {
+export async function extractAudio(
+  input: string,
+  outPath: string,
+  span?: { startSeconds: number; endSeconds: number },
+): Promise<{ bytes: number; durationSeconds: number }> {
   const info = await probe(input, { requireVideo: false });
   if (!info.hasAudio) throw new MediaError('NO_AUDIO', 'The video has no audio track');
   fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  const start = span ? Math.max(0, span.startSeconds) : 0;
+  const expected = span ? Math.max(0, Math.min(span.endSeconds, info.durationSeconds) - start) : info.durationSeconds;
+  // Input seeking (-ss before -i) on a ranged read: only the range is fetched and decoded.
+  const range = span ? ['-ss', start.toFixed(3), '-t', expected.toFixed(3)] : [];
   const r = await run(ffmpegPath(), [
     '-hide_banner', '-nostdin', '-y', '-v', 'error',
-    ...inputOptions(input), '-i', input,
+    ...inputOptions(input), ...range, '-i', input,
     '-map', '0:a:0', '-vn', '-sn', '-dn',
     '-ac', '1', '-ar', String(SPEECH_AUDIO.sampleRate), '-c:a', 'libmp3lame', '-b:a', `${SPEECH_AUDIO.bitrateKbps}k`,
     outPath,
@@ -315,10 +323,10 @@ export async function extractAudio(input: string, outPath: string): Promise<{ by
   const bytes = fs.statSync(outPath).size;
   if (bytes === 0) throw new MediaError('CORRUPT_MEDIA', 'No audio could be decoded');
   const out = await probe(outPath, { requireVideo: false });
-  if (out.durationSeconds < info.durationSeconds * 0.9 - 1) {
+  if (out.durationSeconds < expected * 0.9 - 1) {
     throw new MediaError(
       'CORRUPT_MEDIA',
-      `Only ${out.durationSeconds.toFixed(1)} s of ${info.durationSeconds.toFixed(1)} s of audio could be decoded (truncated file?)`,
+      `Only ${out.durationSeconds.toFixed(1)} s of ${expected.toFixed(1)} s of audio could be decoded (truncated file?)`,
     );
   }
   return { bytes, durationSeconds: out.durationSeconds };

@@ -403,7 +403,7 @@ function renderQuote(): Node[] {
       el('div', {}, el('strong', {}, q.balance === null ? '—' : String(q.balance)), el('span', {}, 'balance')),
     ),
   );
-  if (view.useRange) card.append(el('p', { class: 'small muted' }, 'The quote covers the whole video; the range tells Clipforge where to look.'));
+  if (view.useRange) card.append(el('p', { class: 'small muted' }, 'Only the chosen range is transcribed, searched for clips and billed.'));
   if (!q.affordable) {
     card.append(
       el('div', { class: 'banner warn', role: 'status' }, 'This video needs more credits than you have. ', el('a', { href: q.upgradeUrl, target: '_blank', rel: 'noopener' }, 'Upgrade or buy credits')),

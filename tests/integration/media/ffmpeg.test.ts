@@ -105,6 +105,18 @@ describe('extractAudio', () => {
     });
   });
 
+  it('extracts only a range: its audio starts at the range start and lasts the range', async () => {
+    const out = file('range.mp3');
+    const result = await extractAudio(video.outPath, out, { startSeconds: 20, endSeconds: 50 });
+    expect(result.durationSeconds).toBeCloseTo(30, 0);
+    // The silences of the range audio are the source's, 20 s earlier.
+    const whole = await detectSilences(video.outPath);
+    const ranged = await detectSilences(out);
+    const inside = whole.filter((s) => s.start > 21 && s.end < 49).map((s) => s.start - 20);
+    expect(inside.length).toBeGreaterThan(0);
+    for (const start of inside) expect(ranged.some((r) => Math.abs(r.start - start) < 0.2)).toBe(true);
+  });
+
   it('refuses a video without audio with NO_AUDIO', async () => {
     expect(await codeOf(extractAudio(file('silent.mp4'), file('none.mp3')))).toBe('NO_AUDIO');
   });

@@ -45,6 +45,11 @@ describe('clip pipeline end to end', () => {
     expect(q.status).toBe(200);
     expect(q.body).toMatchObject({ credits: 2, affordable: true, withinLimits: true });
     expect(Math.abs(Number(q.body.durationSeconds) - durationSeconds)).toBeLessThan(1);
+    // A range is quoted on its own length; one outside the video is refused.
+    const ranged = await api('POST', '/jobs/quote', user.accessToken, { url: sourceUrl, range: { startSeconds: 10, endSeconds: 40 } });
+    expect(ranged).toMatchObject({ status: 200, body: { durationSeconds: 30, credits: 1, range: { startSeconds: 10, endSeconds: 40 } } });
+    const outside = await api('POST', '/jobs/quote', user.accessToken, { url: sourceUrl, range: { startSeconds: 5000, endSeconds: 5600 } });
+    expect(outside).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
 
     const key = randomUUID();
     const created = await api<{ jobId: string; status: string; creditsReserved: number }>('POST', '/jobs', user.accessToken, { url: sourceUrl, options }, { 'idempotency-key': key });

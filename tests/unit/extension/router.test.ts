@@ -114,7 +114,7 @@ describe('background message router', () => {
     const quote = await bg.route({ type: 'jobs.quote', url: 'https://cdn.example/v.mp4', range: { startSeconds: 300, endSeconds: 900 } }, popup);
     expect(quote).toMatchObject({ ok: true, data: { credits: 10, balance: 40, affordable: true, upgradeUrl: 'https://dev.app.clipforge.example/billing' } });
     expect(api[0]?.path).toBe('/jobs/quote');
-    expect(JSON.parse(String(api[0]?.init?.body))).toEqual({ url: 'https://cdn.example/v.mp4#t=300,900' });
+    expect(JSON.parse(String(api[0]?.init?.body))).toEqual({ url: 'https://cdn.example/v.mp4', range: { startSeconds: 300, endSeconds: 900 } });
     expect(String((api[0]?.init?.headers as Record<string, string>).Authorization)).toMatch(/^Bearer ey/);
     const missing = await bg.route({ type: 'jobs.create', url: 'https://cdn.example/v.mp4', options: { clipCount: 2, aspect: '9:16', captions: true }, idempotencyKey: 'key-12345678' }, popup);
     expect(missing).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'Not found' } });

@@ -25,8 +25,14 @@ async function rejection(p: Promise<unknown>): Promise<HttpError> {
 describe('jobs API (lib/jobs/api.ts)', () => {
   it('quotes a URL: duration, credits, balance, affordability and limits', async () => {
     const q = await quote(USER, { url: 'https://media.example.com/a.mp4' }, deps);
-    expect(q).toEqual({ durationSeconds: 90, credits: 2, balance: 10, affordable: true, withinLimits: true, limits: deps.billing.limits });
+    expect(q).toEqual({ durationSeconds: 90, sourceDurationSeconds: 90, credits: 2, balance: 10, affordable: true, withinLimits: true, limits: deps.billing.limits });
     expect(deps.media.calls).toEqual(['probeRemote']);
+  });
+
+  it('quotes a range: only its minutes, clamped to the video', async () => {
+    deps.media.info = { ...deps.media.info, durationSeconds: 3600 };
+    const q = await quote(USER, { url: 'https://media.example.com/a.mp4', range: { startSeconds: 3300, endSeconds: 3900 } }, deps);
+    expect(q).toMatchObject({ durationSeconds: 300, sourceDurationSeconds: 3600, range: { startSeconds: 3300, endSeconds: 3600 }, credits: 5, withinLimits: true });
   });
 
   it('maps media verdicts on the source to 400 with the code (413 for too large)', async () => {

@@ -296,8 +296,10 @@ export class FakeMedia implements MediaPort {
     this.storage.objects.set(o.key, Buffer.from('source-bytes'));
     return { bytes: 12 };
   }
-  async extractAudio(_input: string, out: string) {
+  audioSpans: ({ startSeconds: number; endSeconds: number } | undefined)[] = [];
+  async extractAudio(_input: string, out: string, span?: { startSeconds: number; endSeconds: number }) {
     this.check('extractAudio');
+    this.audioSpans.push(span);
     fs.writeFileSync(out, 'mp3');
     return { bytes: 3, durationSeconds: this.info.durationSeconds };
   }
@@ -339,7 +341,9 @@ export class FakeAi implements AiPort {
       ],
     };
   }
-  async selectClips(_t: unknown, o: { clipCount: number }) {
+  selectInputs: { transcript: Parameters<AiPort['selectClips']>[0]; opts: Parameters<AiPort['selectClips']>[1] }[] = [];
+  async selectClips(transcript: Parameters<AiPort['selectClips']>[0], o: Parameters<AiPort['selectClips']>[1]) {
+    this.selectInputs.push({ transcript, opts: o });
     const clips = [
       { start: 0, end: 20, title: 'First', reason: 'opens strong', score: 90, transcript: 'First idea.' },
       { start: 20, end: 45, title: 'Second', reason: 'a good point', score: 80, transcript: 'Second idea.' },

@@ -82,6 +82,38 @@ describe('pipeline orchestration (in memory)', () => {
     expect(deps.storage.objects.has(`clips/${jobId}/manifest.json`)).toBe(true);
   });
 
+  it('a ranged job transcribes, selects and bills only its range; times stay in source time', async () => {
+    deps.media.info = { ...deps.media.info, durationSeconds: 3600 };
+    deps.billing.balances.set(USER, 20);
+    const url = 'https://media.example.com/stream.mp4';
+    const { jobId, creditsReserved } = await createJob(USER, jobCreateBody({}, { url, range: { startSeconds: 1200, endSeconds: 1800 } }), undefined, deps);
+    expect(creditsReserved).toBe(10); // 10 minutes, not 60
+    await drain(deps);
+    const job = await deps.store.get(USER, jobId);
+    expect(job).toMatchObject({ status: 'succeeded', durationSeconds: 600, creditsCharged: 10, source: { range: { startSeconds: 1200, endSeconds: 1800 } } });
+    expect(deps.media.audioSpans).toEqual([{ startSeconds: 1200, endSeconds: 1800 }]);
+    // The selector sees range time (0 = range start) and the range's length…
+    const [input] = deps.ai.selectInputs;
+    expect(input?.opts.durationSeconds).toBe(600);
+    expect(input?.transcript.segments[0]).toMatchObject({ start: 0, end: 20, text: 'First idea.' });
+    // …and the stored transcript and the clips are in source time.
+    const stored = JSON.parse(String(deps.storage.objects.get(`sources/${jobId}/transcript.json`))) as { segments: { start: number }[] };
+    expect(stored.segments.map((s) => s.start)).toEqual([1200, 1220, 1245]);
+    expect((await deps.store.listClips(jobId)).map((c) => [c.start, c.end])).toEqual([[1200, 1220], [1220, 1245], [1245, 1290]]);
+    expect(deps.billing.balances.get(USER)).toBe(10);
+  });
+
+  it('a range past the end of the video is clamped; one outside it is refused with 400', async () => {
+    deps.media.info = { ...deps.media.info, durationSeconds: 600 };
+    const clamped = await createJob(USER, jobCreateBody({}, { url: 'https://media.example.com/a.mp4', range: { startSeconds: 480, endSeconds: 1080 } }), undefined, deps);
+    expect(clamped.creditsReserved).toBe(2);
+    expect((await deps.store.get(USER, clamped.jobId))?.source.range).toEqual({ startSeconds: 480, endSeconds: 600 });
+    await expect(createJob(USER, jobCreateBody({}, { url: 'https://media.example.com/a.mp4', range: { startSeconds: 700, endSeconds: 900 } }), undefined, deps)).rejects.toMatchObject({
+      status: 400,
+      details: { 'range.startSeconds': [expect.stringContaining('choose a range inside the video')] },
+    });
+  });
+
   it('every event delivered twice (and in parallel) does the work once and charges once', async () => {
     const { jobId } = await submit();
     await drain(deps, { duplicate: true });

@@ -24,11 +24,11 @@ export interface LocalStack {
 }
 
 /** Starts scripts/dev.ts --test and waits for its settings; they are also put into process.env. */
-export async function startLocalStack(log: (m: string) => void = console.log): Promise<LocalStack> {
+export async function startLocalStack(log: (m: string) => void = console.log, opts: { emulatorsOnly?: boolean } = {}): Promise<LocalStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clipforge-demo-'));
   const envFile = path.join(dir, 'env.json');
   const mediaDir = path.join(dir, 'media');
-  const proc: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/dev.ts'), '--test', '--env-out', envFile, '--parent-pid', String(process.pid), '--media-dir', mediaDir], {
+  const proc: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/dev.ts'), '--test', '--env-out', envFile, '--parent-pid', String(process.pid), '--media-dir', mediaDir, ...(opts.emulatorsOnly ? ['--emulators-only'] : [])], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     'parent-pid': { type: 'string' },
     'media-dir': { type: 'string' },
     'no-portal': { type: 'boolean', default: false },
+    'emulators-only': { type: 'boolean', default: false },
   },
 });
 
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     dataDir,
     persist: !args.test,
     portal: !args.test && !args['no-portal'],
+    emulatorsOnly: args['emulators-only'],
     mediaDir: args['media-dir'] ?? (args.test ? join(dataDir, 'media') : join(dataDir, 'media')),
     log,
   });

@@ -53,6 +53,11 @@ export interface StackOptions {
   persist: boolean;
   /** Start the web portal (React Router dev server). */
   portal: boolean;
+  /**
+   * Emulators, doubles and resources only: no serverless-offline (and no portal). The caller runs
+   * the handlers itself (bench:memory invokes each stage in its own process to measure it).
+   */
+  emulatorsOnly?: boolean;
   /** Serve this folder over HTTP on ports.media and allow-list it for the downloader. */
   mediaDir?: string;
   log: (line: string) => void;
@@ -296,6 +301,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     }
     if (allowHosts.length) env.DOWNLOAD_ALLOW_HOSTS = allowHosts.join(',');
 
+    if (opts.emulatorsOnly) {
+      const urls: Record<string, string> = { 'DynamoDB Local': endpoints.DYNAMODB_ENDPOINT, 'fauxqs (SNS/SQS/S3)': endpoints.FAUXQS_ENDPOINT, 'cognito-local': cognitoUrl };
+      return { env, urls, resources, stop };
+    }
     const esbuildFolder = opts.persist ? '.esbuild' : `.esbuild-stack-${ports.api}`;
     if (!opts.persist) closers.push(async () => rmSync(join(ROOT, esbuildFolder), { recursive: true, force: true }));
     // serverless-offline runs the same handlers Lambda runs; serverless-offline-sqs polls fauxqs.

@@ -66,6 +66,40 @@ export const stripeInvoice = z
   })
   .loose();
 
+const lineParent = z.object({ proration: z.boolean() }).loose().nullish();
+
+/** A preview invoice (POST /v1/invoices/create_preview): it has no id worth keeping, only amounts and lines. */
+export const stripePreviewInvoice = z
+  .object({
+    object: z.literal('invoice'),
+    currency: z.string().min(3),
+    amount_due: z.number().int(),
+    total: z.number().int().nullish(),
+    period_end: z.number().int().nullish(),
+    next_payment_attempt: z.number().int().nullish(),
+    subscription_proration_date: z.number().int().nullish(),
+    lines: z
+      .object({
+        data: z.array(
+          z
+            .object({
+              amount: z.number().int(),
+              description: z.string().nullish(),
+              period: z.object({ start: z.number().int(), end: z.number().int() }).loose().nullish(),
+              parent: z
+                .object({ subscription_item_details: lineParent, invoice_item_details: lineParent })
+                .loose()
+                .nullish(),
+            })
+            .loose(),
+        ),
+        has_more: z.boolean().optional(),
+      })
+      .loose(),
+  })
+  .loose();
+export type StripePreviewInvoice = z.infer<typeof stripePreviewInvoice>;
+
 export const stripeCharge = z
   .object({
     id: id('ch_'),

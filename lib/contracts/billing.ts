@@ -81,7 +81,14 @@ export const subscriptionResponseSchema = z.object({
 export type SubscriptionResponse = z.infer<typeof subscriptionResponseSchema>;
 
 export const subscriptionCheckoutBody = z.strictObject({ tier: paidTierSchema, interval: intervalSchema.default('month') });
-export const subscriptionChangeBody = z.strictObject({ tier: paidTierSchema });
+export const subscriptionChangeBody = z.strictObject({
+  tier: paidTierSchema,
+  /**
+   * Unix seconds from GET /subscription/preview: an upgrade is then prorated as of that moment, so
+   * the amount charged is the amount previewed. Ignored when older than an hour or in the future.
+   */
+  prorationDate: z.number().int().positive().optional(),
+});
 export const creditsCheckoutBody = z.strictObject({ pack: packSchema });
 export const urlResponseSchema = z.object({ url: z.url() });
 export const subscriptionChangeResponseSchema = z.object({
@@ -89,6 +96,41 @@ export const subscriptionChangeResponseSchema = z.object({
   nextTier: tierSchema.nullable(),
   effective: z.enum(['now', 'period_end']),
 });
+
+export const subscriptionPreviewQuery = z.object({
+  tier: paidTierSchema,
+  /** Plan changes keep the billing interval; another interval than the current one → 409. */
+  interval: intervalSchema.optional(),
+});
+/** Amounts are integers in the currency's minor unit (cents for usd), as Stripe gives them. */
+export const previewLineSchema = z.object({
+  description: z.string(),
+  amount: z.number().int(),
+  /** A proration line (credit for unused time on the old price, or charge for the remaining time on the new one). */
+  proration: z.boolean(),
+  periodStart: z.iso.datetime().nullable(),
+  periodEnd: z.iso.datetime().nullable(),
+});
+export const subscriptionPreviewResponseSchema = z.object({
+  currentTier: paidTierSchema,
+  tier: paidTierSchema,
+  interval: intervalSchema,
+  /** now: an upgrade, invoiced immediately; period_end: a downgrade, nothing is charged now. */
+  effective: z.enum(['now', 'period_end']),
+  currency: z.string(),
+  /** Charged when the change is confirmed (the prorated invoice of an upgrade; 0 for a downgrade). */
+  amountDue: z.number().int().nonnegative(),
+  /** Sum of the proration lines (0 for a downgrade). */
+  prorationAmount: z.number().int(),
+  /** The moment the proration is computed for; pass it back to POST /subscription/change. */
+  prorationDate: z.number().int().nullable(),
+  /** The next regular invoice, on the new price. */
+  nextPaymentAt: z.iso.datetime(),
+  nextPaymentAmount: z.number().int(),
+  /** Every line of Stripe's preview invoice. */
+  lines: z.array(previewLineSchema),
+});
+export type SubscriptionPreview = z.infer<typeof subscriptionPreviewResponseSchema>;
 
 export const LEDGER_KINDS = ['grant', 'reserve', 'settle', 'refund', 'expire', 'adjust'] as const;
 export const ledgerKindSchema = z.enum(LEDGER_KINDS);
@@ -172,6 +214,14 @@ export const billingRoutes: RouteSpec[] = [
     summary: 'Upgrade now with proration, or downgrade at the period end',
     body: subscriptionChangeBody,
     responses: { 200: subscriptionChangeResponseSchema, 400: 'error', 401: 'error', 409: 'error' },
+  },
+  {
+    method: 'GET',
+    path: '/subscription/preview',
+    auth: 'user',
+    summary: 'What a plan change costs: Stripe’s preview invoice with its proration lines (nothing changes)',
+    query: subscriptionPreviewQuery,
+    responses: { 200: subscriptionPreviewResponseSchema, 400: 'error', 401: 'error', 409: 'error', 503: 'error' },
   },
   { method: 'POST', path: '/subscription/cancel', auth: 'user', summary: 'Cancel at the period end', responses: { 200: subscriptionResponseSchema, 401: 'error', 409: 'error' } },
   { method: 'POST', path: '/subscription/resume', auth: 'user', summary: 'Undo a pending cancellation', responses: { 200: subscriptionResponseSchema, 401: 'error', 409: 'error' } },

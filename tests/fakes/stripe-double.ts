@@ -2,7 +2,8 @@
  * A local Stripe test double: speaks Stripe's wire protocol (form-encoded bracketed bodies,
  * Bearer sk_ keys, Idempotency-Key replay, Stripe error bodies) for the calls Clipforge makes —
  * customers, prices, checkout sessions (subscription + payment), subscriptions (retrieve, update
- * with proration, cancel_at_period_end, cancel), invoices, charges, refunds, billing portal
+ * with proration, cancel_at_period_end, cancel), invoices (incl. create_preview of a subscription
+ * change, prorated like Stripe: see `prorate`), charges, refunds, billing portal
  * sessions — keeps state in memory, serves a minimal checkout page whose "Pay" button completes the
  * session, and sends signed webhook events (Stripe-Signature: t=…,v1=HMAC-SHA256) to webhookUrl.
  *
@@ -81,6 +82,22 @@ const bool = (v: unknown): boolean | undefined => (v === 'true' ? true : v === '
 const rec = (v: unknown): Record<string, string> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {});
 const list = (v: unknown): Record<string, unknown>[] =>
   Array.isArray(v) ? (v as Record<string, unknown>[]) : v && typeof v === 'object' ? (Object.values(v) as Record<string, unknown>[]) : [];
+
+/**
+ * Stripe's proration of a price change at `at` (unix seconds) inside the period [start, end):
+ * a credit for the unused time on the old price and a charge for the remaining time on the new
+ * one, each the unit amount times the share of the period left, rounded to the minor unit.
+ */
+export function prorate(p: { oldAmount: number; newAmount: number; periodStart: number; periodEnd: number; at: number }): { fraction: number; credit: number; charge: number } {
+  const length = Math.max(1, p.periodEnd - p.periodStart);
+  const fraction = Math.min(1, Math.max(0, (p.periodEnd - p.at) / length));
+  // `|| 0` keeps -0 out of the JSON.
+  return { fraction, credit: -Math.round(p.oldAmount * fraction) || 0, charge: Math.round(p.newAmount * fraction) };
+}
+
+const money = (amount: number, currency: string) => `${currency === 'usd' ? '$' : currency.toUpperCase() + ' '}${(amount / 100).toFixed(2)}`;
+const day = (sec: number) => new Date(sec * 1000).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const priceName = (price: Obj) => String(price.nickname ?? price.id);
 
 export async function startStripeDouble(opts: StripeDoubleOptions): Promise<StripeDouble & { state: DoubleState }> {
   const state = new DoubleState(opts);
@@ -200,7 +217,7 @@ export class DoubleState {
     return ((sub.items as { data: unknown[] }).data[0]) as never;
   }
 
-  createInvoice(sub: Obj, reason: string, amount: number, paid: boolean): Obj {
+  createInvoice(sub: Obj, reason: string, amount: number, paid: boolean, lines?: Record<string, unknown>[]): Obj {
     const item = this.subItem(sub);
     return this.put({
       id: 'in_' + rid(),
@@ -214,7 +231,7 @@ export class DoubleState {
       period_start: item.current_period_start,
       period_end: item.current_period_end,
       parent: { type: 'subscription_details', subscription_details: { subscription: sub.id, metadata: sub.metadata } },
-      lines: { object: 'list', data: [{ id: 'il_' + rid(), pricing: { price_details: { price: item.price.id } }, amount }] },
+      lines: { object: 'list', data: lines ?? [{ id: 'il_' + rid(), pricing: { price_details: { price: item.price.id } }, amount }] },
       created: nowSec(),
       livemode: false,
     });
@@ -355,15 +372,17 @@ export class DoubleState {
       const item = this.subItem(sub);
       if (str(change.id) && change.id !== item.id) throw new StripeApiError(400, `No such subscription item: '${String(change.id)}'`, { param: 'items[0][id]' });
       const newPrice = this.get(str(change.price) ?? '', 'price');
-      const oldAmount = item.price.unit_amount as number;
-      item.price = this.snapshot(newPrice);
+      const oldPrice = item.price as Obj;
       const behavior = str(p.proration_behavior) ?? 'create_prorations';
-      if (behavior === 'always_invoice') {
-        const remaining = Math.max(0, item.current_period_end - nowSec()) / Math.max(1, item.current_period_end - item.current_period_start);
-        const amount = Math.max(0, Math.round(((newPrice.unit_amount as number) - oldAmount) * remaining));
-        invoice = this.createInvoice(sub, 'subscription_update', amount, true);
+      const at = behavior === 'none' ? nowSec() : this.prorationDate(sub, p.proration_date, 'proration_date');
+      if (behavior === 'always_invoice' && newPrice.id !== oldPrice.id) {
+        const lines = this.prorationLines(sub, oldPrice, newPrice, at);
+        const amount = Math.max(0, lines.reduce((sum, l) => sum + (l.amount as number), 0));
+        item.price = this.snapshot(newPrice); // the invoice's period and price are the new ones
+        invoice = this.createInvoice(sub, 'subscription_update', amount, true, lines);
         sub.latest_invoice = invoice.id;
       }
+      item.price = this.snapshot(newPrice);
     }
     const cancel = bool(p.cancel_at_period_end);
     if (cancel !== undefined) sub.cancel_at_period_end = cancel;
@@ -371,6 +390,120 @@ export class DoubleState {
     this.emit('customer.subscription.updated', sub);
     if (invoice) this.emit('invoice.paid', invoice);
     return sub;
+  }
+
+  /** An invoice line of a subscription item, in Stripe's 2025+ shape (parent.subscription_item_details). */
+  line(sub: Obj, price: Obj, amount: number, period: { start: number; end: number }, proration: boolean, description: string): Record<string, unknown> {
+    const item = this.subItem(sub);
+    return {
+      id: 'il_' + rid(),
+      object: 'line_item',
+      amount,
+      subtotal: amount,
+      currency: String(price.currency ?? 'usd'),
+      description,
+      discount_amounts: [],
+      discountable: true,
+      discounts: [],
+      invoice: null,
+      livemode: false,
+      metadata: {},
+      parent: {
+        type: 'subscription_item_details',
+        invoice_item_details: null,
+        subscription_item_details: { invoice_item: proration ? 'ii_' + rid() : null, proration, proration_details: { credited_items: null }, subscription: sub.id, subscription_item: item.id },
+      },
+      period,
+      pretax_credit_amounts: [],
+      pricing: { type: 'price_details', price_details: { price: price.id, product: price.product }, unit_amount_decimal: String(price.unit_amount) },
+      quantity: 1,
+      taxes: [],
+    };
+  }
+
+  /** The two proration lines of moving `sub`'s item from `oldPrice` to `newPrice` at `at`. */
+  prorationLines(sub: Obj, oldPrice: Obj, newPrice: Obj, at: number): Record<string, unknown>[] {
+    const item = this.subItem(sub);
+    const { credit, charge } = prorate({ oldAmount: oldPrice.unit_amount as number, newAmount: newPrice.unit_amount as number, periodStart: item.current_period_start, periodEnd: item.current_period_end, at });
+    const period = { start: at, end: item.current_period_end };
+    return [
+      this.line(sub, oldPrice, credit, period, true, `Unused time on ${priceName(oldPrice)} after ${day(at)}`),
+      this.line(sub, newPrice, charge, period, true, `Remaining time on ${priceName(newPrice)} after ${day(at)}`),
+    ];
+  }
+
+  /** subscription_details.proration_date: inside the current period, as Stripe requires. */
+  prorationDate(sub: Obj, raw: unknown, param: string): number {
+    const item = this.subItem(sub);
+    if (raw === undefined) return nowSec();
+    const at = Number(raw);
+    if (!Number.isInteger(at)) throw new StripeApiError(400, `Invalid integer: ${String(raw)}`, { param });
+    if (at < item.current_period_start || at >= item.current_period_end) {
+      throw new StripeApiError(400, 'The proration date must be within the current period of the subscription.', { param });
+    }
+    return at;
+  }
+
+  /**
+   * POST /v1/invoices/create_preview for an existing subscription with one changed item: the
+   * invoice Stripe would create — with `always_invoice`, the proration lines alone (invoiced at
+   * once); otherwise the next period's invoice (on the new price) plus the prorations of
+   * `create_prorations`. Nothing is stored.
+   */
+  previewInvoice(p: Record<string, unknown>): Obj {
+    const subId = str(p.subscription);
+    if (!subId) throw new StripeApiError(400, 'This double previews subscription updates only: pass `subscription`.', { param: 'subscription' });
+    const sub = this.get(subId, 'subscription');
+    if (sub.status === 'canceled') throw new StripeApiError(400, 'Cannot preview the upcoming invoice for a canceled subscription.', { param: 'subscription' });
+    const customer = str(p.customer);
+    if (customer && customer !== sub.customer) throw new StripeApiError(400, `The subscription ${sub.id} does not belong to the customer ${customer}.`, { param: 'customer' });
+    const details = rec(p.subscription_details) as Record<string, unknown>;
+    const item = this.subItem(sub);
+    const change = list(details.items)[0];
+    if (change && str(change.id) && change.id !== item.id) throw new StripeApiError(400, `No such subscription item: '${String(change.id)}'`, { param: 'subscription_details[items][0][id]' });
+    const oldPrice = item.price as Obj;
+    const newPrice = change && str(change.price) ? this.get(str(change.price) ?? '', 'price') : oldPrice;
+    const behavior = str(details.proration_behavior) ?? 'create_prorations';
+    if (!['create_prorations', 'always_invoice', 'none'].includes(behavior)) throw new StripeApiError(400, `Invalid proration_behavior: ${behavior}`, { param: 'subscription_details[proration_behavior]' });
+    if (behavior === 'none' && details.proration_date !== undefined) {
+      throw new StripeApiError(400, "subscription_details[proration_date] cannot be used with proration_behavior 'none'.", { param: 'subscription_details[proration_date]' });
+    }
+    const at = this.prorationDate(sub, details.proration_date, 'subscription_details[proration_date]');
+    const prorations = behavior !== 'none' && newPrice.id !== oldPrice.id ? this.prorationLines(sub, oldPrice, newPrice, at) : [];
+    const interval = (newPrice.recurring as { interval: string }).interval;
+    const nextStart = item.current_period_end;
+    const nextEnd = this.periodEnd(nextStart, interval);
+    const cancels = bool(details.cancel_at_period_end) ?? (sub.cancel_at_period_end as boolean);
+    const regular =
+      behavior === 'always_invoice' || cancels
+        ? []
+        : [this.line(sub, newPrice, newPrice.unit_amount as number, { start: nextStart, end: nextEnd }, false, `1 × ${priceName(newPrice)} (at ${money(newPrice.unit_amount as number, String(newPrice.currency))} / ${interval})`)];
+    const lines = [...prorations, ...regular];
+    const total = lines.reduce((sum, l) => sum + (l.amount as number), 0);
+    const immediate = behavior === 'always_invoice';
+    return {
+      id: 'upcoming_in_' + rid(),
+      object: 'invoice',
+      customer: sub.customer,
+      status: 'draft',
+      billing_reason: immediate ? 'subscription_update' : 'upcoming',
+      currency: String(newPrice.currency ?? 'usd'),
+      subtotal: total,
+      total,
+      amount_due: Math.max(0, total),
+      amount_paid: 0,
+      amount_remaining: Math.max(0, total),
+      starting_balance: 0,
+      ending_balance: total < 0 ? total : 0,
+      period_start: immediate ? at : item.current_period_start,
+      period_end: immediate ? at : item.current_period_end,
+      next_payment_attempt: immediate ? at : nextStart,
+      subscription_proration_date: prorations.length ? at : null,
+      parent: { type: 'subscription_details', quote_details: null, subscription_details: { subscription: sub.id, metadata: sub.metadata, subscription_proration_date: prorations.length ? at : null } },
+      lines: { object: 'list', data: lines, has_more: false, total_count: lines.length, url: '/v1/invoices/upcoming/lines' },
+      created: nowSec(),
+      livemode: false,
+    };
   }
 
   refund(p: Record<string, unknown>): Obj {
@@ -477,6 +610,7 @@ export class DoubleState {
       this.emit('customer.subscription.deleted', sub);
       return R(sub);
     }
+    if (a === 'invoices' && b === 'create_preview' && !c && method === 'POST') return this.previewInvoice(p);
     if (a === 'invoices' && b && method === 'GET') return R(this.get(b, 'invoice'));
     if (a === 'invoices' && !b && method === 'GET') return this.list('invoice', (o) => !p.customer || o.customer === p.customer);
     if (a === 'charges' && b && method === 'GET') return R(this.get(b, 'charge'));

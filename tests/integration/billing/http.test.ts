@@ -1,7 +1,7 @@
 import { jest, beforeAll, describe, expect, it } from '@jest/globals';
 import { AdminAddUserToGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { cognitoTestClient, createTestUser, signIn, type TestUser } from '../../support/users.ts';
-import { plansResponseSchema, subscriptionResponseSchema, usageResponseSchema } from '../../../lib/contracts/billing.ts';
+import { plansResponseSchema, subscriptionPreviewResponseSchema, subscriptionResponseSchema, usageResponseSchema } from '../../../lib/contracts/billing.ts';
 import { TIER_LIMITS, PACK_CREDITS } from '../../../lib/billing/tiers.ts';
 
 // The machine may be loaded: DynamoDB Local transactions and webhook round trips get generous time.
@@ -79,6 +79,14 @@ describe('billing API', () => {
     expect((await call('/usage?limit=1000', { token: user.accessToken })).status).toBe(400);
     expect((await call('/usage?cursor=garbage', { token: user.accessToken })).status).toBe(400);
     expect((await call('/subscription/change', { method: 'POST', token: user.accessToken, body: { tier: 'pro' } })).status).toBe(409);
+    // A preview needs a paid tier, and a subscription to change.
+    const badTier = await call('/subscription/preview?tier=enterprise', { token: user.accessToken });
+    expect(badTier).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect((await call('/subscription/preview', { token: user.accessToken })).status).toBe(400);
+    expect((await call('/subscription/preview?tier=pro&interval=week', { token: user.accessToken })).status).toBe(400);
+    const noSub = await call('/subscription/preview?tier=pro', { token: user.accessToken });
+    expect(noSub).toMatchObject({ status: 409, body: { error: { code: 'NO_SUBSCRIPTION' } } });
+    expect((await call('/subscription/preview?tier=pro')).status).toBe(401);
     const hook = await fetch(api() + '/webhooks/stripe', { method: 'POST', body: '{"id":"evt_x"}', headers: { 'stripe-signature': 't=1,v1=bad' } });
     expect(hook.status).toBe(400);
   });
@@ -99,8 +107,37 @@ describe('billing API', () => {
     expect(usage.body.balance).toBe(TIER_LIMITS.basic.monthlyCredits);
     expect((await call('/subscription/checkout', { method: 'POST', token: user.accessToken, body: { tier: 'pro' } })).status).toBe(409);
 
-    const change = await call('/subscription/change', { method: 'POST', token: user.accessToken, body: { tier: 'pro' } });
+    // Preview the upgrade: Stripe's preview invoice (the double prorates like Stripe) — nothing changes.
+    const previewed = await call('/subscription/preview?tier=pro&interval=month', { token: user.accessToken });
+    expect(previewed.status).toBe(200);
+    const preview = subscriptionPreviewResponseSchema.parse(previewed.body);
+    expect(preview).toMatchObject({ currentTier: 'basic', tier: 'pro', interval: 'month', effective: 'now', currency: 'usd', nextPaymentAmount: 3900 });
+    const prorations = preview.lines.filter((l) => l.proration);
+    expect(prorations).toHaveLength(2);
+    expect(prorations[0]?.amount).toBeLessThan(0); // unused time on basic, credited
+    expect(prorations[1]?.amount).toBeGreaterThan(0); // the rest of the period on pro
+    expect(preview.prorationAmount).toBe(prorations.reduce((s, l) => s + l.amount, 0));
+    expect(preview.amountDue).toBe(preview.prorationAmount);
+    expect(preview.amountDue).toBeGreaterThan(0);
+    expect(preview.amountDue).toBeLessThanOrEqual(3900 - 1200);
+    expect(preview.prorationDate).toEqual(expect.any(Number));
+    expect(Date.parse(preview.nextPaymentAt)).toBeGreaterThan(Date.now());
+    expect((await call('/subscription', { token: user.accessToken })).body).toMatchObject({ tier: 'basic' });
+    expect((await call('/subscription/preview?tier=basic', { token: user.accessToken })).body).toMatchObject({ error: { code: 'SAME_TIER' } });
+    expect((await call('/subscription/preview?tier=pro&interval=year', { token: user.accessToken })).body).toMatchObject({ error: { code: 'INTERVAL_CHANGE_UNSUPPORTED' } });
+
+    const change = await call('/subscription/change', { method: 'POST', token: user.accessToken, body: { tier: 'pro', prorationDate: preview.prorationDate } });
     expect(change).toMatchObject({ status: 200, body: { tier: 'pro', effective: 'now' } });
+    if (process.env.STRIPE_API_BASE) {
+      // Charged what was previewed (same proration date): the double's upgrade invoice.
+      const events = (await (await fetch(`${process.env.STRIPE_API_BASE}/_double/events`)).json()) as { data: { type: string; data: { object: { billing_reason?: string; amount_paid?: number } } }[] };
+      const upgradeInvoice = events.data.filter((e) => e.type === 'invoice.paid' && e.data.object.billing_reason === 'subscription_update').at(-1);
+      expect(upgradeInvoice?.data.object.amount_paid).toBe(preview.amountDue);
+    }
+
+    // A downgrade preview: nothing now, the next invoice on basic.
+    const down = subscriptionPreviewResponseSchema.parse((await call('/subscription/preview?tier=basic', { token: user.accessToken })).body);
+    expect(down).toMatchObject({ currentTier: 'pro', tier: 'basic', effective: 'period_end', amountDue: 0, prorationAmount: 0, prorationDate: null, nextPaymentAmount: 1200 });
     const after = await waitFor(
       () => call('/usage', { token: user.accessToken }),
       (u) => u.body.balance === TIER_LIMITS.pro.monthlyCredits,

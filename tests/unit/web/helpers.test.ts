@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { fillDaily, previewChange } from '../../../web/app/lib/billing.ts';
+import { formatMoney } from '../../../web/app/components/format.ts';
 import { streamToParts } from '../../../web/app/lib/upload.server.ts';
 import { parsePortalEnv, publicEnv } from '../../../web/app/lib/env.server.ts';
 import { parseJobForm } from '../../../web/app/routes/jobs.new.server.ts';
@@ -18,6 +19,16 @@ describe('billing helpers', () => {
     expect(up).toMatchObject({ direction: 'upgrade', effective: 'now', daysLeft: 15, remainingFraction: 0.5, creditsFrom: 100, creditsTo: 400 });
     const down = previewChange({ from: 'pro', to: 'basic', currentPeriodEnd: '2026-12-01T00:00:00Z', interval: 'month', creditsFrom: 400, creditsTo: 100, now });
     expect(down).toMatchObject({ direction: 'downgrade', effective: 'period_end' });
+  });
+});
+
+describe('formatMoney', () => {
+  test('minor units of the currency, with its symbol and decimals', () => {
+    expect(formatMoney(1350, 'usd')).toBe('$13.50');
+    expect(formatMoney(-600, 'usd')).toBe('-$6.00');
+    expect(formatMoney(0, 'usd')).toBe('$0.00');
+    expect(formatMoney(1200, 'eur')).toBe('€12.00');
+    expect(formatMoney(500, 'jpy')).toBe('¥500'); // no minor unit
   });
 });
 

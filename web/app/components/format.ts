@@ -28,3 +28,18 @@ export function formatHeight(h: number): string {
 export const STAGE_LABELS: Record<string, string> = {
   download: 'Download', probe: 'Inspect', audio: 'Audio', transcribe: 'Transcribe', select: 'Pick highlights', render: 'Render', finalize: 'Finish',
 };
+
+/**
+ * An amount in the currency's minor unit (as Stripe gives it: cents for usd, yen for jpy) as
+ * money, e.g. formatMoney(1350, 'usd') → "$13.50", formatMoney(-600, 'usd') → "-$6.00".
+ */
+export function formatMoney(minor: number, currency: string, locale = 'en-US'): string {
+  let format: Intl.NumberFormat;
+  try {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(minor / 10 ** digits);
+}

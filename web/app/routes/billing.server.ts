@@ -2,10 +2,12 @@ import { redirect } from 'react-router';
 import { z } from 'zod';
 import {
   creditsCheckoutBody,
+  paidTierSchema,
   plansResponseSchema,
   subscriptionChangeBody,
   subscriptionChangeResponseSchema,
   subscriptionCheckoutBody,
+  subscriptionPreviewResponseSchema,
   subscriptionResponseSchema,
   tierSchema,
   urlResponseSchema,
@@ -28,6 +30,8 @@ export async function billingLoader(args: Args) {
   ]);
   const change = tierSchema.safeParse(url.searchParams.get('change'));
   let preview = null;
+  // The amounts: Stripe's preview invoice through the API (an error result when it cannot be priced).
+  let priced = null;
   if (change.success && plans.ok && subscription.ok && subscription.value.status !== 'none' && subscription.value.tier !== change.data) {
     const creditsOf = (t: string) => plans.value.plans.find((p) => p.tier === t)?.limits.monthlyCredits ?? 0;
     preview = previewChange({
@@ -38,6 +42,8 @@ export async function billingLoader(args: Args) {
       creditsFrom: creditsOf(subscription.value.tier),
       creditsTo: creditsOf(change.data),
     });
+    const tier = paidTierSchema.safeParse(change.data);
+    if (tier.success) priced = await settle(api(args, 'GET', '/subscription/preview', subscriptionPreviewResponseSchema, { query: { tier: tier.data } }));
   }
   const checkout = url.searchParams.get('checkout') ?? url.searchParams.get('credits');
   const kind = url.searchParams.has('credits') ? 'credits' : 'plan';
@@ -46,6 +52,7 @@ export async function billingLoader(args: Args) {
     subscription,
     usage: usage.ok ? { ok: true as const, value: { ...usage.value, daily: fillDaily(usage.value.period, usage.value.daily) } } : usage,
     preview,
+    priced,
     cursor: cursor ?? null,
     checkout: checkout === 'success' || checkout === 'cancel' ? { status: checkout, kind } : null,
   };
@@ -67,10 +74,11 @@ export async function billingAction(args: Args) {
         return redirect(url);
       }
       case 'change': {
-        const body = subscriptionChangeBody.safeParse({ tier: form.get('tier') });
+        const prorationDate = Number(form.get('prorationDate'));
+        const body = subscriptionChangeBody.safeParse({ tier: form.get('tier'), ...(prorationDate > 0 ? { prorationDate } : {}) });
         if (!body.success) return data<ActionResult>({ formError: 'Choose a plan that can be bought online.' }, { status: 400 });
         const out = await api(args, 'POST', '/subscription/change', subscriptionChangeResponseSchema, { body: body.data });
-        handle.flash('success', out.effective === 'now' ? `You are now on ${cap(out.tier)}. The prorated difference is billed on your next invoice.` : `Your plan changes to ${cap(out.nextTier ?? body.data.tier)} at the end of this period.`);
+        handle.flash('success', out.effective === 'now' ? `You are now on ${cap(out.tier)}. The prorated difference has been charged to your payment method.` : `Your plan changes to ${cap(out.nextTier ?? body.data.tier)} at the end of this period.`);
         return redirect('/billing');
       }
       case 'cancel':

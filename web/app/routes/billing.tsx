@@ -2,7 +2,7 @@ import { Form, Link, useActionData, useLoaderData } from 'react-router';
 import type { Route } from './+types/billing';
 import type { PlansResponse, SubscriptionResponse } from '../../../lib/contracts/billing.ts';
 import { FormError, SubmitButton } from '../components/forms.tsx';
-import { formatDate, formatDuration, formatHeight } from '../components/format.ts';
+import { formatDate, formatDuration, formatHeight, formatMoney } from '../components/format.ts';
 import { UsageChart } from '../components/usage-chart.tsx';
 import { TIER_ORDER } from '../lib/billing.ts';
 import type { ActionResult } from '../lib/forms.server.ts';
@@ -58,8 +58,11 @@ function PlanCard({ plan, subscription }: { plan: Plan; subscription: Subscripti
 }
 
 export default function Billing() {
-  const { plans, subscription, usage, preview, cursor, checkout } = useLoaderData<typeof loader>();
+  const { plans, subscription, usage, preview, priced, cursor, checkout } = useLoaderData<typeof loader>();
   const result = useActionData<ActionResult>();
+  // The change in money, from Stripe's preview invoice (GET /subscription/preview).
+  const amounts = priced?.ok ? priced.value : null;
+  const money = (minor: number) => formatMoney(minor, amounts?.currency ?? 'usd');
   const sub = subscription.ok ? subscription.value : null;
   const paid = !!sub && sub.status !== 'none' && sub.tier !== 'free';
   return (
@@ -106,13 +109,30 @@ export default function Billing() {
       {preview ? (
         <section id="change" className="card quote" style={{ marginTop: 20 }} aria-labelledby="change-title">
           <h2 id="change-title">{preview.direction === 'upgrade' ? 'Upgrade' : 'Downgrade'} to {preview.to}</h2>
+          {amounts ? (
+            <p className="alert alert-info" role="status" data-testid="preview-summary">
+              {amounts.effective === 'now'
+                ? amounts.amountDue > 0
+                  ? `You’ll pay ${money(amounts.amountDue)} now (proration), then ${money(amounts.nextPaymentAmount)} on the next invoice (${formatDate(amounts.nextPaymentAt)}).`
+                  : `Nothing is charged now (proration ${money(amounts.prorationAmount)}, kept as credit); the next invoice (${formatDate(amounts.nextPaymentAt)}) is ${money(amounts.nextPaymentAmount)}.`
+                : `Nothing is charged now. You’ll pay ${money(amounts.nextPaymentAmount)} on the next invoice (${formatDate(amounts.nextPaymentAt)}).`}
+            </p>
+          ) : priced && !priced.ok ? (
+            <p className="alert alert-warn">We could not get the exact amounts from Stripe ({priced.error.message}). The change itself is priced by Stripe as described below.</p>
+          ) : null}
           <dl className="kv">
             <dt>Takes effect</dt><dd>{preview.effective === 'now' ? 'Immediately' : `At the end of this period (${formatDate(preview.periodEnd)})`}</dd>
             <dt>Monthly credits</dt><dd>{preview.creditsFrom} → {preview.creditsTo}</dd>
+            {amounts ? (
+              <>
+                <dt>Due now</dt><dd data-testid="preview-due">{money(amounts.amountDue)}</dd>
+                <dt>Next invoice</dt><dd data-testid="preview-next">{money(amounts.nextPaymentAmount)} on {formatDate(amounts.nextPaymentAt)}</dd>
+              </>
+            ) : null}
             {preview.direction === 'upgrade' ? (
               <>
                 <dt>Proration</dt>
-                <dd>You pay the price difference for the {preview.daysLeft} day{preview.daysLeft === 1 ? '' : 's'} left ({Math.round(preview.remainingFraction * 100)}% of the period), on your next invoice; unused time on {preview.from} is credited.</dd>
+                <dd>{preview.daysLeft} day{preview.daysLeft === 1 ? '' : 's'} left ({Math.round(preview.remainingFraction * 100)}% of the period): unused time on {preview.from} is credited and the rest of the period on {preview.to} is charged, invoiced as soon as you confirm.</dd>
               </>
             ) : (
               <>
@@ -120,9 +140,27 @@ export default function Billing() {
               </>
             )}
           </dl>
+          {amounts && amounts.lines.length ? (
+            <div className="table-wrap" style={{ marginTop: 14 }}>
+              <table data-testid="preview-lines">
+                <caption className="visually-hidden">{amounts.effective === 'now' ? 'Preview of the invoice lines' : 'Preview of the next invoice'}</caption>
+                <thead><tr><th scope="col">Item</th><th scope="col">Period</th><th scope="col" className="num">Amount</th></tr></thead>
+                <tbody>
+                  {amounts.lines.map((l, i) => (
+                    <tr key={`${l.description}-${i}`}>
+                      <td>{l.description || '—'}{l.proration ? <> <span className="badge">prorated</span></> : null}</td>
+                      <td className="small">{l.periodStart ? `${formatDate(l.periodStart)} – ${formatDate(l.periodEnd)}` : '—'}</td>
+                      <td className={`num${l.amount < 0 ? ' amount-pos' : ''}`}>{money(l.amount)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
           <Form method="post" className="row" style={{ marginTop: 16 }}>
             <input type="hidden" name="tier" value={preview.to} />
-            <SubmitButton name="intent" value="change" className="btn btn-primary" pendingText="Changing…">Confirm {preview.direction}</SubmitButton>
+            {amounts?.prorationDate ? <input type="hidden" name="prorationDate" value={amounts.prorationDate} /> : null}
+            <SubmitButton name="intent" value="change" className="btn btn-primary" pendingText="Changing…">Confirm {preview.direction}{amounts && amounts.amountDue > 0 ? ` and pay ${money(amounts.amountDue)}` : ''}</SubmitButton>
             <Link to="/billing" className="btn btn-ghost">Keep my plan</Link>
           </Form>
         </section>

@@ -1,31 +1,58 @@
 import { useEffect, useRef, useState } from 'react';
 import { useRevalidator } from 'react-router';
 import { serverMessageSchema } from '../../../lib/contracts/realtime.ts';
+import { applyJobMessage, initialLiveJob, needsCatchUp, type LiveJob, type LoaderSnapshot } from '../lib/live-job.ts';
 
 export interface LiveState {
-  status?: string;
-  stage?: string | null;
-  progress?: number | null;
+  /** What the socket said (see lib/live-job.ts; the page merges it with the loader via shownJob). */
+  job: LiveJob;
   /** 'socket' when the WebSocket is open, 'polling' when falling back. */
   mode: 'connecting' | 'socket' | 'polling';
 }
 
 /**
  * Live job progress: the WebSocket (token from /resources/realtime-token) pushes job.updated,
- * clip.ready and job.finished; messages are ordered by `seq`. When the socket cannot be opened or
- * drops, the page falls back to polling the loader every few seconds and retries the socket.
+ * clip.ready and job.finished, reduced by `applyJobMessage` (dedupe by `seq`; a first, late or
+ * gapped message, a clip, or a terminal status re-runs the loader). When the socket cannot be
+ * opened or drops, the page falls back to polling the loader every few seconds and retries the
+ * socket. Whatever the transport, while the loader lags behind what was announced (`needsCatchUp`:
+ * e.g. job.finished arrived but the loader still shows a clip rendering), the loader is re-run
+ * with backoff until it agrees — the final view is always the server's.
  */
-export function useLiveJob(jobId: string, terminal: boolean): LiveState {
-  const [state, setState] = useState<LiveState>({ mode: 'connecting' });
+export function useLiveJob(jobId: string, loader: LoaderSnapshot): LiveState {
+  const terminal = ['succeeded', 'failed', 'cancelled'].includes(loader.status);
+  const [mode, setMode] = useState<LiveState['mode']>('connecting');
+  const [job, setJob] = useState<LiveJob>(initialLiveJob);
+  const jobRef = useRef(job);
   const revalidator = useRevalidator();
   const revalidate = useRef(revalidator.revalidate);
   revalidate.current = revalidator.revalidate;
 
   useEffect(() => {
+    jobRef.current = initialLiveJob();
+    setJob(jobRef.current);
+  }, [jobId]);
+
+  // Catch up: re-run the loader (500 ms, 1 s, 2 s … 8 s) until it shows what the socket announced.
+  const catchUp = needsCatchUp(job, loader);
+  const catchUpAttempts = useRef(0);
+  const loaderKey = `${loader.status}|${loader.clipsReady}|${loader.clips.map((c) => `${c.id}:${c.status}`).join(',')}`;
+  useEffect(() => {
+    if (!catchUp) {
+      catchUpAttempts.current = 0;
+      return;
+    }
+    if (revalidator.state !== 'idle') return; // runs again when this revalidation ends
+    const delay = Math.min(8000, 500 * 2 ** catchUpAttempts.current);
+    catchUpAttempts.current += 1;
+    const timer = setTimeout(() => void revalidate.current(), delay);
+    return () => clearTimeout(timer);
+  }, [catchUp, loaderKey, revalidator.state]);
+
+  useEffect(() => {
     if (terminal) return;
     let socket: WebSocket | null = null;
     let stopped = false;
-    let lastSeq = 0;
     let poll: ReturnType<typeof setInterval> | undefined;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let pending: ReturnType<typeof setTimeout> | undefined;
@@ -39,7 +66,7 @@ export function useLiveJob(jobId: string, terminal: boolean): LiveState {
       }, 250);
     };
     const startPolling = () => {
-      setState((s) => ({ ...s, mode: 'polling' }));
+      setMode('polling');
       poll ??= setInterval(() => void revalidate.current(), 3000);
     };
     const stopPolling = () => {
@@ -62,7 +89,7 @@ export function useLiveJob(jobId: string, terminal: boolean): LiveState {
         ws.onopen = () => {
           attempts = 0;
           stopPolling();
-          setState((s) => ({ ...s, mode: 'socket' }));
+          setMode('socket');
           ws.send(JSON.stringify({ action: 'subscribe', jobId }));
           refresh(); // catch up on anything that happened before the socket opened
         };
@@ -76,16 +103,14 @@ export function useLiveJob(jobId: string, terminal: boolean): LiveState {
           const parsed = serverMessageSchema.safeParse(raw);
           if (!parsed.success) return;
           const msg = parsed.data;
-          if (!('jobId' in msg) || msg.jobId !== jobId || !('seq' in msg)) return;
-          if (msg.seq <= lastSeq) return;
-          if (msg.seq > lastSeq + 1 && lastSeq > 0) refresh(); // a gap: fetch the truth
-          lastSeq = msg.seq;
-          if (msg.type === 'job.updated') setState((s) => ({ ...s, status: msg.status, stage: msg.stage, progress: msg.progress }));
-          if (msg.type === 'clip.ready') refresh();
-          if (msg.type === 'job.finished') {
-            setState((s) => ({ ...s, status: msg.status, progress: msg.status === 'succeeded' ? 100 : s.progress }));
-            refresh();
+          if (msg.type !== 'job.updated' && msg.type !== 'clip.ready' && msg.type !== 'job.finished') return;
+          if (msg.jobId !== jobId) return;
+          const applied = applyJobMessage(jobRef.current, msg);
+          if (applied.state !== jobRef.current) {
+            jobRef.current = applied.state;
+            setJob(applied.state);
           }
+          if (applied.refetch) refresh();
         };
         const fallback = () => {
           if (stopped || socket !== ws) return;
@@ -115,5 +140,5 @@ export function useLiveJob(jobId: string, terminal: boolean): LiveState {
     };
   }, [jobId, terminal]);
 
-  return state;
+  return { job, mode };
 }

@@ -8,6 +8,7 @@ import { FormError, SubmitButton } from '../components/forms.tsx';
 import { formatDate, formatDuration, plural, STAGE_LABELS } from '../components/format.ts';
 import { sourceLabel } from '../components/job-row.tsx';
 import { useLiveJob } from '../components/use-live-job.ts';
+import { shownJob } from '../lib/live-job.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Job · Clipforge' }];
 
@@ -20,6 +21,8 @@ export async function loader(args: Route.LoaderArgs) {
     if (e instanceof ApiError && e.status === 404) throw data({ message: 'We could not find that job.' }, { status: 404 });
     rethrowApi(e);
   }
+  // Job first, clips second: clips are never older than the job record, so a terminal job always
+  // comes with its final clips (the page stops following the job once the loader is terminal).
   const clips = await settle(api(args, 'GET', `/jobs/${id}/clips`, clipsResponseSchema));
   return { job, clips: clips.ok ? clips.value.items : [], clipsError: clips.ok ? null : clips.error.message };
 }
@@ -82,12 +85,14 @@ export default function JobPage() {
   const { job, clips, clipsError } = useLoaderData<typeof loader>();
   const result = useActionData<{ formError?: string }>();
   const terminal = TERMINAL_STATUSES.includes(job.status);
-  const live = useLiveJob(job.jobId, terminal);
-  // The loader is the truth once it has caught up; live messages fill the gaps in between.
-  const status = terminal ? job.status : (live.status ?? job.status);
-  const stage = terminal ? job.stage : (live.stage ?? job.stage);
-  const progress = terminal ? (job.status === 'succeeded' ? 100 : job.progress) : Math.max(job.progress, live.progress ?? 0);
+  const snapshot = { status: job.status, stage: job.stage, progress: job.progress, clipsReady: job.clipsReady, clips };
+  const live = useLiveJob(job.jobId, snapshot);
+  // The loader is the truth; live messages move the page forward in between, but a terminal status
+  // is only shown with the loader's data that goes with it (see web/app/lib/live-job.ts).
+  const { status, stage, progress, catchingUp } = shownJob(snapshot, live.job);
   const shownTerminal = TERMINAL_STATUSES.includes(status as JobView['status']);
+  // The job record and the clip list are read one after the other: count what the list shows too.
+  const clipsReady = Math.max(job.clipsReady, clips.filter((c) => c.status === 'ready').length);
   const refunded = job.status === 'failed' || job.status === 'cancelled' ? job.creditsReserved - (job.creditsCharged ?? 0) : 0;
   return (
     <>
@@ -108,12 +113,12 @@ export default function JobPage() {
             <span className={`badge badge-${status}`} data-testid="job-status">{status}</span>{' '}
             {status === 'running' && stage ? STAGE_LABELS[stage] ?? stage : status === 'queued' ? 'Waiting to start' : ''}
           </h2>
-          {!shownTerminal ? <span className={`live${live.mode === 'socket' ? ' on' : ''}`}>{live.mode === 'socket' ? 'Live' : live.mode === 'polling' ? 'Updating every few seconds' : 'Connecting…'}</span> : null}
+          {!shownTerminal ? <span className={`live${live.mode === 'socket' ? ' on' : ''}`}>{catchingUp ? 'Finishing up…' : live.mode === 'socket' ? 'Live' : live.mode === 'polling' ? 'Updating every few seconds' : 'Connecting…'}</span> : null}
         </div>
         <div className="progress" role="progressbar" aria-label="Job progress" aria-valuenow={Math.round(progress)} aria-valuemin={0} aria-valuemax={100} style={{ marginTop: 14 }}>
           <span style={{ width: `${progress}%` }} />
         </div>
-        <p className="small muted" style={{ marginTop: 6 }}>{Math.round(progress)}% · {job.clipsReady} of {job.clipCount || job.options.clipCount} clips ready</p>
+        <p className="small muted" style={{ marginTop: 6 }}>{Math.round(progress)}% · {clipsReady} of {job.clipCount || job.options.clipCount} clips ready</p>
         <StageList job={job} stage={stage} />
         {job.status === 'failed' ? (
           <div className="alert alert-error" role="alert" style={{ marginTop: 16 }}>

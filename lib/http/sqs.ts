@@ -51,7 +51,9 @@ export function jobConsumer(handle: JobEventHandler, options: ConsumerOptions = 
       logger.error('dropping a record that does not match the job-event contract', { err, messageId: record.messageId });
       return;
     }
-    logger.appendKeys({ jobId: event.jobId, userId: event.userId, eventType: event.type });
+    // How long the record waited (publish → this handler): the queue hand-off latency, in every log line.
+    const sent = Number(record.attributes?.SentTimestamp);
+    logger.appendKeys({ jobId: event.jobId, userId: event.userId, eventType: event.type, ...(sent ? { queuedMs: Date.now() - sent } : {}) });
     try {
       await handle(event, record, context);
     } catch (err) {
@@ -60,7 +62,7 @@ export function jobConsumer(handle: JobEventHandler, options: ConsumerOptions = 
       }
       throw err;
     } finally {
-      logger.removeKeys(['jobId', 'userId', 'eventType']);
+      logger.removeKeys(['jobId', 'userId', 'eventType', 'queuedMs']);
     }
   };
   // A full-batch failure throws (the Powertools default): serverless-offline-sqs ignores

@@ -51,13 +51,14 @@ export function stageHandler(stage: Stage) {
         logger.warn('not an event for this stage', { type: event.type });
         return;
       }
+      const t0 = Date.now();
       idempotencyConfig.registerLambdaContext(context);
       run ??= makeIdempotent((e: StageRequest) => runStage(e, productionDeps()), {
         persistenceStore: idempotencyPersistence(`stage-${stage}`),
         config: idempotencyConfig,
       });
       const result = await run(event);
-      logger.info('stage handled', { stage, ...result, output: undefined });
+      logger.info('stage handled', { stage, ...result, output: undefined, handlerMs: Date.now() - t0 });
     },
     { onRetryableFailure: delayRetry },
   );

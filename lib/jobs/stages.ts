@@ -238,9 +238,13 @@ const render: StageWork = async (ctx) => {
   const clip = ctx.clip;
   if (!clip) throw new PermanentError(JobErrorCode.INTERNAL, 'The clip to render does not exist');
   const started = Date.now();
-  await deps.store.updateClip(job.jobId, clip.clipId, { status: 'rendering' });
-  const transcript = await loadTranscript(ctx);
-  const captions = options.captions && transcript.source !== 'none' ? transcript : null;
+  // The transcript is read only when captions are wanted and there is one (job.transcriptSource).
+  const wantsCaptions = options.captions && job.transcriptSource !== 'none';
+  const [, transcript] = await Promise.all([
+    deps.store.updateClip(job.jobId, clip.clipId, { status: 'rendering' }),
+    wantsCaptions ? loadTranscript(ctx) : undefined,
+  ]);
+  const captions = transcript && transcript.source !== 'none' ? transcript : null;
   const dir = await scratch(ctx, clip.clipId);
   try {
     const input = await deps.storage.presignGet(artifact(job, 'sourceKey'), PRESIGN_SECONDS);

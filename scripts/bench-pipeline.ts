@@ -12,6 +12,7 @@
  * first so every function is warm (its cold figure is printed too).
  */
 import fs from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,7 +67,6 @@ async function main(): Promise<void> {
     const { s3 } = await import('../lib/aws/clients.ts');
     const { s3Storage } = await import('../lib/jobs/storage.ts');
     const { Upload } = await import('@aws-sdk/lib-storage');
-    const { Readable } = await import('node:stream');
 
     const user = await createTestUser({ prefix: 'bench' });
     await setEnterpriseLimits(user.sub, { watermark: false, maxSourceSeconds: 4 * 3600, maxClipsPerJob: 20, concurrentJobs: 5 });
@@ -84,10 +84,8 @@ async function main(): Promise<void> {
     // --- through the local queues: a first job warms every function (serverless-offline starts a
     // worker per function on first use, like a Lambda cold start), then the measured job.
     const cold = await runJob(user.accessToken, `${stack.env.MEDIA_SERVER_URL}/warmup.mp4`, { ...options, clipCount: 2, minSeconds: 5, maxSeconds: 15 });
-    const run = await runJob(user.accessToken, url, options);
-    const { job, endToEnd, firstClipMs } = run;
 
-    // --- the floor: the same media work and data movement, alone, in this process: the source
+    // --- the floor (before the measured job): the same media work and data movement, alone, in this process: the source
     // fetched into the same bucket, ffmpeg/ffprobe reading it through a presigned URL as the stages
     // do, the same transcription and selection calls, the same renders one after another.
     const storage = s3Storage(s3(), stack.env.MEDIA_BUCKET ?? '');
@@ -95,9 +93,10 @@ async function main(): Promise<void> {
     const floor: Record<string, number> = {};
     const onDisk: Record<string, number> = {};
     [, floor.download] = await timed(async () => {
-      const res = await fetch(url);
-      const body = Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]);
-      await new Upload({ client: s3(), params: { Bucket: stack.env.MEDIA_BUCKET, Key: 'bench/floor-source.mp4', Body: body } }).done();
+      // node:http like the stage's fetcher (undici's fetch + a web-stream bridge is slower here).
+      const body = await new Promise<IncomingMessage>((resolve, reject) => http.get(url, resolve).on('error', reject));
+      const params = { Bucket: stack.env.MEDIA_BUCKET, Key: 'bench/floor-source.mp4', Body: body };
+      await new Upload({ client: s3(), params, partSize: 8 * 1024 * 1024, queueSize: 2 }).done(); // the stage's settings
     });
     const source = await storage.presignGet('bench/floor-source.mp4', 3600);
     const [info, probeMs] = await timed(() => media.probe(source));
@@ -111,13 +110,14 @@ async function main(): Promise<void> {
       ai.transcriptionAvailable() ? ai.transcribe(audio, {}) : { durationSeconds: info.durationSeconds, source: 'none' as const, segments: [] },
     );
     floor.transcribe = transcribeMs;
-    [, floor.select] = await timed(async () => {
+    const [selection, selectMs] = await timed(async () => {
       const silences = await media.detectSilences(await storage.presignGet('bench/floor-audio.mp3', 3600));
       return selectClips(transcript, { clipCount: options.clipCount, minSeconds: options.minSeconds, maxSeconds: options.maxSeconds, durationSeconds: info.durationSeconds, silences });
     });
+    floor.select = selectMs;
     floor.render = 0;
     onDisk.render = 0;
-    for (const [i, c] of run.clips.entries()) {
+    for (const [i, c] of selection.clips.entries()) {
       const [, ms] = await timed(async () => {
         const out = await renderClip({ input: source, start: c.start, end: c.end, aspect: 'source', captions: null, outDir: path.join(work, `c${i}`), mode: 'copy' });
         await Promise.all([storage.uploadFile(`bench/c${i}/clip.mp4`, out.videoPath, 'video/mp4'), storage.uploadFile(`bench/c${i}/thumbnail.jpg`, out.thumbnailPath, 'image/jpeg')]);
@@ -128,6 +128,17 @@ async function main(): Promise<void> {
     }
     [, onDisk.audio] = await timed(() => media.extractAudio(local, path.join(work, 'disk.mp3')));
     fs.rmSync(work, { recursive: true, force: true });
+    // The floor's objects go before the measured job, so both see the same emulator state.
+    const { ListObjectsV2Command, DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
+    const listed = await s3().send(new ListObjectsV2Command({ Bucket: stack.env.MEDIA_BUCKET, Prefix: 'bench/' }));
+    if (listed.Contents?.length) {
+      await s3().send(new DeleteObjectsCommand({ Bucket: stack.env.MEDIA_BUCKET, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }));
+    }
+
+    // --- the measured job (same source, options and selection algorithm as the floor)
+    const run = await runJob(user.accessToken, url, options);
+    const { job, endToEnd, firstClipMs } = run;
+    if (run.clips.length !== selection.clips.length) console.log(`note: the job made ${run.clips.length} clips, the floor ${selection.clips.length}`);
     const floorTotal = Object.values(floor).reduce((a, b) => a + b, 0);
 
     console.log(`\nsource ${info.durationSeconds.toFixed(0)} s ${info.width}x${info.height} (${(fs.statSync(local).size / 1024 / 1024).toFixed(0)} MB), ${run.clips.length} stream-copy clips, transcript: ${job.transcriptSource}`);

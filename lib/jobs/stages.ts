@@ -340,20 +340,20 @@ async function completed(deps: Deps, event: StageRequest, output: Record<string,
 /** Runs one stage.requested event (see the module comment). */
 export async function runStage(event: StageRequest, deps: Deps, work: StageWork = STAGE_WORK[event.stage]): Promise<StageRunResult> {
   const stage = event.stage;
-  const job = await deps.store.get(event.userId, event.jobId);
+  if (stage === 'render' && !event.clipId) return { status: 'skipped', reason: 'render request without clipId' };
+  // A render reads its clip alongside the job (one round trip less per clip).
+  const [job, clip] = await Promise.all([
+    deps.store.get(event.userId, event.jobId),
+    stage === 'render' && event.clipId ? deps.store.getClip(event.jobId, event.clipId) : undefined,
+  ]);
   if (!job) return { status: 'skipped', reason: 'no such job' };
   if (job.status !== 'running') return { status: 'skipped', reason: `job is ${job.status}` };
   if (job.stage !== stage) return { status: 'skipped', reason: `job is at ${job.stage ?? 'none'}, not ${stage}` };
 
-  let clip: ClipRecord | undefined;
-  if (stage === 'render') {
-    if (!event.clipId) return { status: 'skipped', reason: 'render request without clipId' };
-    clip = await deps.store.getClip(job.jobId, event.clipId);
-    if (clip?.status === 'ready') {
-      // Rendered before (the completion may have been lost): announce it again, do not redo it.
-      await completed(deps, event, clipOutput(clip));
-      return { status: 'completed', reason: 'already rendered', output: clipOutput(clip) };
-    }
+  if (clip?.status === 'ready') {
+    // Rendered before (the completion may have been lost): announce it again, do not redo it.
+    await completed(deps, event, clipOutput(clip));
+    return { status: 'completed', reason: 'already rendered', output: clipOutput(clip) };
   }
 
   const startedAt = deps.clock.now();

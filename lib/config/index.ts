@@ -39,6 +39,12 @@ export const envSchema = z.object({
   OPENAI_TRANSCRIBE_CHUNK_BYTES: z.coerce.number().int().min(10_000).max(24_000_000).optional(),
   DOWNLOAD_ALLOW_HOSTS: csv,
   DOWNLOAD_MAX_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
+  /** Optional yt-dlp provider for page URLs (off by default; used only when the binary is found). */
+  YTDLP_ENABLED: z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
+  YTDLP_PATH: z.string().optional().transform((v) => v || 'yt-dlp'),
   /** Media tools; empty means "use the npm-installed build" (local stage). */
   FFMPEG_PATH: z.string().optional().transform((v) => v || undefined),
   FFPROBE_PATH: z.string().optional().transform((v) => v || undefined),

@@ -5,6 +5,7 @@ import { s3 } from '../aws/clients.ts';
 import { probe, extractAudio, extractSubtitleTrack, detectSilences } from '../media/ffmpeg.ts';
 import { renderClip } from '../media/render.ts';
 import { downloadToS3 } from '../media/download.ts';
+import { orYtDlp, ytDlpProbe, ytDlpToS3 } from '../media/ytdlp.ts';
 import { transcriptionAvailable, transcribe } from '../ai/transcribe.ts';
 import { selectClips } from '../ai/select.ts';
 import * as billing from '../billing/index.ts';
@@ -28,8 +29,17 @@ export function productionDeps(): Deps {
     storage: s3Storage(s3(), c.MEDIA_BUCKET),
     media: {
       probe: (input) => probe(input),
-      probeRemote: (url) => probeRemote(url, { allowHosts: c.DOWNLOAD_ALLOW_HOSTS, timeoutMs: 20_000, probe: (local) => probe(local) }),
-      downloadToS3: (url, o) => downloadToS3(url, { ...o, maxBytes: c.DOWNLOAD_MAX_BYTES, allowHosts: c.DOWNLOAD_ALLOW_HOSTS }),
+      // A page URL (not a media file) goes to the optional yt-dlp provider when it is on.
+      probeRemote: (url) =>
+        orYtDlp(
+          () => probeRemote(url, { allowHosts: c.DOWNLOAD_ALLOW_HOSTS, timeoutMs: 20_000, probe: (local) => probe(local) }),
+          () => ytDlpProbe(url, { allowHosts: c.DOWNLOAD_ALLOW_HOSTS, timeoutMs: 60_000 }),
+        ),
+      downloadToS3: (url, o) =>
+        orYtDlp(
+          () => downloadToS3(url, { ...o, maxBytes: c.DOWNLOAD_MAX_BYTES, allowHosts: c.DOWNLOAD_ALLOW_HOSTS }),
+          () => ytDlpToS3(url, { ...o, maxBytes: c.DOWNLOAD_MAX_BYTES, allowHosts: c.DOWNLOAD_ALLOW_HOSTS }),
+        ),
       extractAudio,
       extractSubtitleTrack,
       detectSilences: (input) => detectSilences(input),

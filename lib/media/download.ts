@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import dns from 'node:dns';
-import { isIP, type Socket } from 'node:net';
+import net, { isIP, type Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -27,6 +27,8 @@ export interface SafeRequestOptions {
   /** Exact `host:port` entries that may be reached even though their address is not public. */
   allowHosts: string[];
   maxRedirects?: number;
+  /** false: return a redirect response as it is (the egress proxy lets its client follow it, re-checked). */
+  followRedirects?: boolean;
   /** Time allowed until the response headers arrive (each hop). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -195,6 +197,40 @@ function oneHop(
   });
 }
 
+/**
+ * A TCP connection to `host:port` under the same rules as an HTTP hop (port, IP literal, our own
+ * DNS lookup refusing non-public answers, the connected address checked again). The egress proxy
+ * uses it for CONNECT tunnels, so tools that make their own requests (yt-dlp) stay inside the rules.
+ */
+export async function connectChecked(host: string, port: number, opts: Pick<SafeRequestOptions, 'allowHosts' | 'timeoutMs' | 'resolve'>): Promise<Socket> {
+  const checked = checkUrl(`https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/`, opts.allowHosts);
+  return new Promise((resolve, reject) => {
+    let blocked: string | undefined;
+    const socket = net.connect({
+      host: checked.host,
+      port: checked.port,
+      lookup: filteringLookup(checked, opts.allowHosts, (r) => (blocked = r), opts.resolve) as unknown as typeof dns.lookup,
+    });
+    const timer = setTimeout(() => socket.destroy(new MediaError('DOWNLOAD_TIMEOUT', `No connection to ${host}:${port} in ${opts.timeoutMs ?? 30_000} ms`)), opts.timeoutMs ?? 30_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      const reason = socket.remoteAddress ? addressAllowed(checked, socket.remoteAddress, opts.allowHosts) : 'Unknown remote address';
+      if (reason) {
+        socket.destroy();
+        return reject(new MediaError('URL_NOT_ALLOWED', reason));
+      }
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (blocked) return reject(new MediaError('URL_NOT_ALLOWED', blocked, { cause: err }));
+      if (err instanceof MediaError) return reject(err);
+      if (err.code === 'ENOTFOUND') return reject(new MediaError('SOURCE_NOT_FOUND', `Host ${checked.host} does not exist`, { cause: err }));
+      reject(err);
+    });
+  });
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** An HTTP(S) request that follows the SSRF rules above on every hop. The caller consumes `body`. */
@@ -208,7 +244,7 @@ export async function safeRequest(url: string, opts: SafeRequestOptions): Promis
     const res = await oneHop(checked, { ...opts, method });
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
-    if (!REDIRECTS.has(status) || !location) {
+    if (!REDIRECTS.has(status) || !location || opts.followRedirects === false) {
       return { url: checked.url.toString(), status, headers: res.headers, body: res, redirects };
     }
     res.resume();
@@ -249,7 +285,7 @@ export function looksLikeHtml(contentType: string | undefined, firstBytes?: Buff
 }
 
 /** Counts bytes, refuses more than `maxBytes`, and sniffs the first chunk for HTML. */
-class GuardedStream extends Transform {
+export class GuardedStream extends Transform {
   bytes = 0;
   private readonly maxBytes: number;
   private readonly contentType: string | undefined;

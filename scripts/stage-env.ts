@@ -4,7 +4,10 @@
  * stack it was deployed with. Writes web/.env.<stage> (read by web/vite.config.ts) and, with
  * --github-env, appends the WXT_ variables for the extension build to $GITHUB_ENV.
  *
- *   node scripts/stage-env.ts --stage dev [--region us-east-1] [--github-env] [--outputs outputs.json]
+ *   node scripts/stage-env.ts --stage dev [--region us-east-1] [--github-env] [--outputs outputs.json] [--shell]
+ *   node scripts/stage-env.ts --stage local [--shell]     # the `npm run dev` stack, no AWS
+ *
+ * --shell prints `export K='v'` lines instead (eval them before `npm run build -w extension`).
  *
  * Needs cloudformation:DescribeStacks (the deploy role) unless --outputs gives a saved
  * `aws cloudformation describe-stacks` answer. Only non-secret values.
@@ -15,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_PORTS } from './lib/stack.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const run = promisify(execFile);
@@ -68,6 +72,48 @@ export function stageEnv(input: StageEnvInput): { web: Record<string, string>; e
   return { web, extension };
 }
 
+/**
+ * The same keys for the local stack (`npm run dev`): its fixed ports (or the *_PORT overrides) and
+ * the ids cognito-local is seeded with (serverless.yml params.local). Lets the extension and a
+ * production build of the portal point at the laptop.
+ */
+export function localStageEnv(env: Record<string, string | undefined> = process.env): { web: Record<string, string>; extension: Record<string, string> } {
+  const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
+  const apiUrl = `http://127.0.0.1:${port('API_PORT', DEFAULT_PORTS.api)}`;
+  const wsUrl = `ws://127.0.0.1:${port('WS_PORT', DEFAULT_PORTS.ws)}`;
+  const cognito = `http://localhost:${port('COGNITO_PORT', DEFAULT_PORTS.cognito)}`;
+  const portalUrl = `http://localhost:${port('PORTAL_PORT', DEFAULT_PORTS.portal)}`;
+  const web = {
+    STAGE: 'local',
+    API_URL: apiUrl,
+    WS_URL: wsUrl,
+    AWS_REGION: 'us-east-1',
+    USER_POOL_ID: LOCAL_POOL.userPoolId,
+    USER_POOL_CLIENT_ID: LOCAL_POOL.userPoolClientId,
+    COGNITO_ENDPOINT: cognito,
+    SOCIAL_PROVIDERS: '',
+    PORTAL_URL: portalUrl,
+  };
+  const extension = {
+    WXT_API_URL: apiUrl,
+    WXT_WS_URL: wsUrl,
+    WXT_COGNITO_ENDPOINT: cognito,
+    WXT_USER_POOL_ID: LOCAL_POOL.userPoolId,
+    WXT_USER_POOL_CLIENT_ID: LOCAL_POOL.userPoolClientId,
+    WXT_PORTAL_URL: portalUrl,
+  };
+  return { web, extension };
+}
+
+/** serverless.yml params.local (cognito-local is seeded with these). */
+export const LOCAL_POOL = { userPoolId: 'local_clipforge', userPoolClientId: 'clipforgelocalwebclient' };
+
+/** `export K='v'` lines for `eval "$(npm run -s stage-env -- --stage dev --shell)"`. */
+export const toShell = (vars: Record<string, string>) =>
+  Object.entries(vars)
+    .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`)
+    .join('\n') + '\n';
+
 export const toDotenv = (vars: Record<string, string>) =>
   Object.entries(vars).map(([k, v]) => {
     if (/[\r\n]/.test(v)) throw new Error(`${k} contains a newline`);
@@ -86,10 +132,20 @@ async function main(): Promise<void> {
       region: { type: 'string', default: process.env.AWS_REGION ?? 'us-east-1' },
       outputs: { type: 'string' },
       'github-env': { type: 'boolean', default: false },
+      shell: { type: 'boolean', default: false },
     },
   });
   const stage = values.stage;
-  if (!stage || !['dev', 'staging', 'prod'].includes(stage)) throw new Error('--stage dev|staging|prod is required');
+  if (!stage || !['local', 'dev', 'staging', 'prod'].includes(stage)) throw new Error('--stage local|dev|staging|prod is required');
+  if (stage === 'local') {
+    const local = localStageEnv();
+    if (values.shell) {
+      process.stdout.write(toShell({ ...local.extension, ...local.web }));
+      return;
+    }
+    process.stdout.write(`# portal\n${toDotenv(local.web)}# extension\n${toDotenv(local.extension)}`);
+    return;
+  }
   const raw = values.outputs
     ? JSON.parse(await readFile(values.outputs, 'utf8'))
     : JSON.parse((await run('aws', ['cloudformation', 'describe-stacks', '--stack-name', `clipforge-${stage}`, '--region', values.region, '--output', 'json'])).stdout);
@@ -101,6 +157,10 @@ async function main(): Promise<void> {
     apiDomain: await serverlessValue(stage, 'params.' + stage + '.apiDomain').catch(() => ''),
     socialProviders: social,
   });
+  if (values.shell) {
+    process.stdout.write(toShell({ ...env.extension, ...env.web }));
+    return;
+  }
   const webFile = join(ROOT, 'web', `.env.${stage}`);
   await writeFile(webFile, toDotenv(env.web));
   console.log(`wrote ${webFile}`);

@@ -1,12 +1,16 @@
 import { afterEach, describe, it, expect } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { smoke } from '../../../scripts/smoke.ts';
 import { parseDeployList, previousTimestamp, httpApiUrlFromInfo, rollback } from '../../../scripts/rollback.ts';
 import { planWrites, putParams, type ParameterWrite } from '../../../scripts/put-ssm-params.ts';
-import { stageEnv, outputsFrom, toDotenv } from '../../../scripts/stage-env.ts';
+import { stageEnv, outputsFrom, toDotenv, localStageEnv, toShell, LOCAL_POOL } from '../../../scripts/stage-env.ts';
 import { parseSummary, toMarkdown } from '../../../scripts/coverage-summary.ts';
 import { loadSecrets } from '../../../lib/config/secrets.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 const healthy = { status: 'ok', stage: 'dev', checks: { dynamodb: { ok: true, ms: 3 }, messaging: { ok: true, ms: 4 }, s3: { ok: true, ms: 5 }, cognito: { ok: true, ms: 6 } } };
 const degraded = { ...healthy, status: 'degraded', checks: { ...healthy.checks, s3: { ok: false, ms: 3000, error: 'TimeoutError: no answer' } } };
@@ -191,6 +195,19 @@ describe('scripts/stage-env.ts', () => {
     const outputs = { ...outputsFrom(describeStacks), ApiDomainTarget: 'd-1.execute-api.us-east-1.amazonaws.com' };
     expect(stageEnv({ stage: 'prod', outputs, portalUrl: 'https://app.clipforge.example', apiDomain: 'api.clipforge.example' }).web.API_URL).toBe('https://api.clipforge.example');
     expect(() => stageEnv({ stage: 'dev', outputs: { Region: 'us-east-1' }, portalUrl: 'https://x' })).toThrow(/HttpApiUrl is missing/);
+  });
+  it('the local stage points at the `npm run dev` stack (ports overridable), with no AWS', () => {
+    const env = localStageEnv({ API_PORT: '4000' });
+    expect(env.extension).toEqual({
+      WXT_API_URL: 'http://127.0.0.1:4000', WXT_WS_URL: 'ws://127.0.0.1:3001', WXT_COGNITO_ENDPOINT: 'http://localhost:9229',
+      WXT_USER_POOL_ID: LOCAL_POOL.userPoolId, WXT_USER_POOL_CLIENT_ID: LOCAL_POOL.userPoolClientId, WXT_PORTAL_URL: 'http://localhost:5173',
+    });
+    expect(env.web).toMatchObject({ STAGE: 'local', API_URL: 'http://127.0.0.1:4000', COGNITO_ENDPOINT: 'http://localhost:9229' });
+    // The ids the local stack seeds cognito-local with (serverless.yml params.local).
+    const yml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+    expect(yml).toContain(`userPoolId: ${LOCAL_POOL.userPoolId}`);
+    expect(yml).toContain(`userPoolClientId: ${LOCAL_POOL.userPoolClientId}`);
+    expect(toShell({ A: "it's" })).toBe("export A='it'\\''s'\n");
   });
 });
 

@@ -34,6 +34,13 @@ export interface ConsumerOptions {
    * push its next delivery back (ChangeMessageVisibility) for exponential backoff.
    */
   onRetryableFailure?: (record: SQSRecord, err: unknown) => Promise<void>;
+  /** Handle the records one after another, in batch order (default: in parallel). */
+  inOrder?: boolean;
+  /**
+   * Throw when every record failed (default true): serverless-offline-sqs ignores
+   * batchItemFailures, so locally throwing is what gets a failed record redelivered.
+   */
+  throwOnFullBatchFailure?: boolean;
 }
 
 /**
@@ -65,10 +72,12 @@ export function jobConsumer(handle: JobEventHandler, options: ConsumerOptions = 
       logger.removeKeys(['jobId', 'userId', 'eventType', 'queuedMs']);
     }
   };
-  // A full-batch failure throws (the Powertools default): serverless-offline-sqs ignores
-  // batchItemFailures, so locally (batchSize 1) throwing is what gets a failed record redelivered.
   return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, ctx) =>
-    processPartialResponse(event, recordHandlerFor(ctx), new BatchProcessor(EventType.SQS), { context: ctx, throwOnFullBatchFailure: true }),
+    processPartialResponse(event, recordHandlerFor(ctx), new BatchProcessor(EventType.SQS), {
+      context: ctx,
+      processInParallel: !options.inOrder,
+      throwOnFullBatchFailure: options.throwOnFullBatchFailure ?? true,
+    }),
   );
 }
 

@@ -3,13 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type dns from 'node:dns';
-import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { startFauxqs } from 'fauxqs';
 import { downloadToS3, safeRequest } from '../../../lib/media/download.ts';
 import { probeUrl } from '../../../lib/media/remote.ts';
-import { MediaError, type MediaErrorCode } from '../../../lib/media/errors.ts';
-import { sampleVideo, tempDir } from './media-fixtures.ts';
+import { closeServers, codeOf, listen, sampleVideo, tempDir } from './media-fixtures.ts';
 
 /**
  * The downloader against real sockets: a local "internet" server on 127.0.0.1:<port> (allow-listed
@@ -30,19 +28,7 @@ let bigPayload: Buffer;
 let videoPath: string;
 let dir: string;
 
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
-async function codeOf(p: Promise<unknown>): Promise<MediaErrorCode | 'ok' | string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    return err instanceof MediaError ? err.code : `plain:${(err as Error).message}`;
-  }
-}
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
@@ -146,11 +132,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const s of [site, forbidden]) {
-    if (!s) continue;
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
+  await closeServers(site, forbidden);
   await fauxqs?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { makeSampleVideo, type SampleVideo, type SampleVideoOptions } from '../../../scripts/make-sample-video.ts';
+import { MediaError, type MediaErrorCode } from '../../../lib/media/errors.ts';
 
 /**
  * Generated speech videos, cached under the temp dir by their options (generation takes seconds
@@ -126,4 +127,29 @@ export async function serveFiles(
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** The MediaError code a promise rejects with, 'ok', or `plain:<message>` for any other error. */
+export async function codeOf(p: Promise<unknown>): Promise<MediaErrorCode | 'ok' | string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    return err instanceof MediaError ? err.code : `plain:${(err as Error).message}`;
+  }
+}
+
+/** Listens on 127.0.0.1 on a free port; resolves to the port. */
+export async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** Closes test servers, dropping their open connections first. */
+export async function closeServers(...servers: (http.Server | undefined)[]): Promise<void> {
+  for (const s of servers) {
+    if (!s) continue;
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
 }

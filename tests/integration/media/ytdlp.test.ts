@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startFauxqs } from 'fauxqs';
 import { startEgressProxy, type EgressProxy } from '../../../lib/media/egress-proxy.ts';
 import { orYtDlp, ytDlpProbe, ytDlpToS3 } from '../../../lib/media/ytdlp.ts';
-import { MediaError, type MediaErrorCode } from '../../../lib/media/errors.ts';
-import { sampleVideo } from './media-fixtures.ts';
+import { MediaError } from '../../../lib/media/errors.ts';
+import { closeServers, codeOf, listen, sampleVideo } from './media-fixtures.ts';
 
 /**
  * The optional yt-dlp provider with the real yt-dlp binary (Debian package; .ci/run installs it)
@@ -28,19 +28,7 @@ let forbiddenPort: number;
 let forbiddenHits = 0;
 let videoPath: string;
 
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
-async function codeOf(p: Promise<unknown>): Promise<MediaErrorCode | 'ok' | string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    return err instanceof MediaError ? err.code : `plain:${(err as Error).message}`;
-  }
-}
 
 /** Sends raw bytes to the proxy and returns its status line. */
 async function rawStatus(proxy: EgressProxy, request: string): Promise<string> {
@@ -94,11 +82,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const s of [site, forbidden]) {
-    if (!s) continue;
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
+  await closeServers(site, forbidden);
   await fauxqs?.stop();
 });
 

@@ -7,17 +7,9 @@ import type { JobStore } from './store.ts';
  * The ports the orchestration depends on. Production wiring (lib/jobs/adapters.ts) binds them to
  * lib/media, lib/ai, lib/billing, S3 and SNS; unit tests pass in-memory fakes.
  */
-export interface MediaInfo {
-  durationSeconds: number;
-  formatName: string;
-  hasVideo: boolean;
-  hasAudio: boolean;
-  width?: number;
-  height?: number;
-  videoCodec?: string;
-  audioCodec?: string;
-  subtitleStreams: { index: number; codec: string; language?: string }[];
-}
+/** ffprobe's view of a source (one definition, in lib/media; a type, so no runtime coupling). */
+export type { MediaInfo } from '../media/ffmpeg.ts';
+import type { MediaInfo } from '../media/ffmpeg.ts';
 
 export interface RenderInput {
   input: string;

@@ -84,6 +84,16 @@ function isConditionFailure(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
+/** A conditional write: its result, or `otherwise` when the condition did not hold. */
+async function conditionally<T>(write: () => Promise<T>, otherwise: T): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isConditionFailure(err)) return otherwise;
+    throw err;
+  }
+}
+
 function reasonsOf(err: unknown): (string | undefined)[] | undefined {
   if (!(err instanceof Error) || err.name !== 'TransactionCanceledException') return undefined;
   return ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code);
@@ -201,7 +211,7 @@ export const dynamoJobStore: JobStore = {
     const stages: Record<string, object> = {};
     if (close) stages[close.stage] = { status: 'succeeded', finishedAt: now, ms: close.ms };
     if (patch.stage && patch.stage !== from.stage) stages[patch.stage] = { status: 'pending', requestedAt: now };
-    try {
+    return conditionally(async () => {
       const { Attributes } = await JobEntity.build(UpdateItemCommand)
         .item({
           userId: job.userId,
@@ -220,10 +230,7 @@ export const dynamoJobStore: JobStore = {
         .options({ condition: { and: [{ attr: 'status', eq: from.status }, stageCondition(from.stage)] }, returnValues: 'ALL_NEW' })
         .send();
       return (Attributes as JobRecord | undefined) ?? null;
-    } catch (err) {
-      if (isConditionFailure(err)) return null;
-      throw err;
-    }
+    }, null);
   },
 
   async finish(job, patch, now, from) {
@@ -270,7 +277,7 @@ export const dynamoJobStore: JobStore = {
   },
 
   async countClip(job, clipId, ok, now) {
-    try {
+    return conditionally(async () => {
       const { Attributes } = await JobEntity.build(UpdateItemCommand)
         .item({
           userId: job.userId,
@@ -286,27 +293,21 @@ export const dynamoJobStore: JobStore = {
         })
         .send();
       return (Attributes as JobRecord | undefined) ?? null;
-    } catch (err) {
-      if (isConditionFailure(err)) return null;
-      throw err;
-    }
+    }, null);
   },
 
   async stageStarted(job, stage, now) {
-    try {
+    return conditionally(async () => {
       await JobEntity.build(UpdateItemCommand)
         .item({ userId: job.userId, jobId: job.jobId, stages: { [stage]: { status: 'running', startedAt: now, attempts: $add(1) } }, seq: $add(1), updatedAt: now })
         .options({ condition: { and: [{ attr: 'status', eq: 'running' }, { attr: 'stage', eq: stage }] } })
         .send();
       return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    }, false);
   },
 
   async stageSucceeded(job, stage, timing, result) {
-    try {
+    return conditionally(async () => {
       await JobEntity.build(UpdateItemCommand)
         .item({
           userId: job.userId,
@@ -324,21 +325,16 @@ export const dynamoJobStore: JobStore = {
         .options({ condition: { and: [{ attr: 'status', eq: 'running' }, { attr: 'stage', eq: stage }] } })
         .send();
       return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    }, false);
   },
 
   async setProgress(job, progress, now) {
-    try {
+    await conditionally(async () => {
       await JobEntity.build(UpdateItemCommand)
         .item({ userId: job.userId, jobId: job.jobId, progress, seq: $add(1), updatedAt: now })
         .options({ condition: { and: [{ attr: 'status', eq: 'running' }, { attr: 'progress', lt: progress }] } })
         .send();
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+    }, undefined);
   },
 
   async overdue(now, limit) {

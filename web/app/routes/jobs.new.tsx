@@ -64,86 +64,88 @@ export default function NewJob() {
           <p>See the credit cost before anything is charged.{balance !== null ? ` You have ${plural(balance, 'credit')}.` : ''}</p>
         </div>
       </div>
-      <Form method="post" className="grid grid-2" noValidate>
-        <section className="card" aria-labelledby="source-title">
-          <h2 id="source-title">1. Your video</h2>
-          <fieldset>
-            <legend>Source</legend>
-            <div className="segmented">
-              <label><input type="radio" name="source" value="url" checked={source === 'url'} onChange={() => setSource('url')} /><span>Link</span></label>
-              <label><input type="radio" name="source" value="file" checked={source === 'file'} onChange={() => setSource('file')} /><span>Upload a file</span></label>
-            </div>
-          </fieldset>
-          {source === 'url' ? (
-            <div className="field">
-              <label htmlFor="url">Video URL</label>
-              <input id="url" name="url" type="url" inputMode="url" placeholder="https://example.com/talk.mp4" defaultValue={v.url} required aria-invalid={result?.fieldErrors?.url ? true : undefined} aria-describedby="url-hint url-error" />
-              <span id="url-hint" className="hint">A direct link to a video file (MP4, WebM, MOV).</span>
-              {result?.fieldErrors?.url ? <span id="url-error" className="error">{result.fieldErrors.url.join(' ')}</span> : null}
-            </div>
-          ) : (
-            <div className="field">
-              <label htmlFor="file">Video file</label>
-              <div className="drop">
-                <input ref={fileInput} id="file" type="file" accept="video/*" onChange={(e) => void onFile(e.currentTarget.files?.[0])} aria-describedby="file-status" />
-                <div id="file-status" aria-live="polite" style={{ marginTop: 10 }}>
-                  {upload.status === 'uploading' ? (
-                    <>
-                      <div className="progress" role="progressbar" aria-label="Upload progress" aria-valuenow={upload.percent} aria-valuemin={0} aria-valuemax={100}><span style={{ width: `${upload.percent}%` }} /></div>
-                      <span className="small muted">Uploading {upload.name}… {upload.percent}%</span>
-                    </>
-                  ) : upload.status === 'done' ? <span className="small" style={{ color: 'var(--ok)' }}>✓ {upload.name} uploaded</span>
-                  : upload.status === 'error' ? <span className="error">{upload.message}</span>
-                  : <span className="small muted">Pick a file from your computer.</span>}
-                </div>
+      <Form method="post" noValidate>
+        <div className="grid grid-2">
+          <section className="card" aria-labelledby="source-title">
+            <h2 id="source-title">1. Your video</h2>
+            <fieldset>
+              <legend>Source</legend>
+              <div className="segmented">
+                <label><input type="radio" name="source" value="url" checked={source === 'url'} onChange={() => setSource('url')} /><span>Link</span></label>
+                <label><input type="radio" name="source" value="file" checked={source === 'file'} onChange={() => setSource('file')} /><span>Upload a file</span></label>
               </div>
-              {result?.fieldErrors?.file ? <span className="error">{result.fieldErrors.file.join(' ')}</span> : null}
+            </fieldset>
+            {source === 'url' ? (
+              <div className="field">
+                <label htmlFor="url">Video URL</label>
+                <input id="url" name="url" type="url" inputMode="url" placeholder="https://example.com/talk.mp4" defaultValue={v.url} required aria-invalid={result?.fieldErrors?.url ? true : undefined} aria-describedby="url-hint url-error" />
+                <span id="url-hint" className="hint">A direct link to a video file (MP4, WebM, MOV).</span>
+                {result?.fieldErrors?.url ? <span id="url-error" className="error">{result.fieldErrors.url.join(' ')}</span> : null}
+              </div>
+            ) : (
+              <div className="field">
+                <label htmlFor="file">Video file</label>
+                <div className="drop">
+                  <input ref={fileInput} id="file" type="file" accept="video/*" onChange={(e) => void onFile(e.currentTarget.files?.[0])} aria-describedby="file-status" />
+                  <div id="file-status" aria-live="polite" style={{ marginTop: 10 }}>
+                    {upload.status === 'uploading' ? (
+                      <>
+                        <div className="progress" role="progressbar" aria-label="Upload progress" aria-valuenow={upload.percent} aria-valuemin={0} aria-valuemax={100}><span style={{ width: `${upload.percent}%` }} /></div>
+                        <span className="small muted">Uploading {upload.name}… {upload.percent}%</span>
+                      </>
+                    ) : upload.status === 'done' ? <span className="small" style={{ color: 'var(--ok)' }}>✓ {upload.name} uploaded</span>
+                    : upload.status === 'error' ? <span className="error">{upload.message}</span>
+                    : <span className="small muted">Pick a file from your computer.</span>}
+                  </div>
+                </div>
+                {result?.fieldErrors?.file ? <span className="error">{result.fieldErrors.file.join(' ')}</span> : null}
+              </div>
+            )}
+            <input type="hidden" name="uploadKey" value={source === 'file' ? uploadKey : ''} />
+            <input type="hidden" name="uploadName" value={upload.status === 'done' ? upload.name : ''} />
+          </section>
+          <section className="card" aria-labelledby="options-title">
+            <h2 id="options-title">2. Options</h2>
+            <div className="grid" style={{ gap: 12, gridTemplateColumns: 'repeat(auto-fit, minmax(min(120px, 100%), 1fr))' }}>
+              <div className="field">
+                <label htmlFor="clipCount">Clips</label>
+                <input id="clipCount" name="clipCount" type="number" min={1} max={20} defaultValue={v.clipCount ?? '3'} />
+                {result?.fieldErrors?.clipCount ? <span className="error">{result.fieldErrors.clipCount.join(' ')}</span> : null}
+              </div>
+              <div className="field">
+                <label htmlFor="minSeconds">Min length (s)</label>
+                <input id="minSeconds" name="minSeconds" type="number" min={3} max={300} defaultValue={v.minSeconds ?? '15'} />
+                {result?.fieldErrors?.minSeconds ? <span className="error">{result.fieldErrors.minSeconds.join(' ')}</span> : null}
+              </div>
+              <div className="field">
+                <label htmlFor="maxSeconds">Max length (s)</label>
+                <input id="maxSeconds" name="maxSeconds" type="number" min={3} max={300} defaultValue={v.maxSeconds ?? '60'} />
+                {result?.fieldErrors?.maxSeconds ? <span className="error">{result.fieldErrors.maxSeconds.join(' ')}</span> : null}
+              </div>
             </div>
-          )}
-          <input type="hidden" name="uploadKey" value={source === 'file' ? uploadKey : ''} />
-          <input type="hidden" name="uploadName" value={upload.status === 'done' ? upload.name : ''} />
-        </section>
-        <section className="card" aria-labelledby="options-title">
-          <h2 id="options-title">2. Options</h2>
-          <div className="grid grid-3" style={{ gap: 12 }}>
-            <div className="field">
-              <label htmlFor="clipCount">Clips</label>
-              <input id="clipCount" name="clipCount" type="number" min={1} max={20} defaultValue={v.clipCount ?? '3'} />
-              {result?.fieldErrors?.clipCount ? <span className="error">{result.fieldErrors.clipCount.join(' ')}</span> : null}
+            <fieldset>
+              <legend>Format</legend>
+              <div className="segmented">
+                {[['source', 'Original'], ['9:16', 'Vertical 9:16'], ['1:1', 'Square 1:1']].map(([value, label]) => (
+                  <label key={value}><input type="radio" name="aspect" value={value} defaultChecked={(v.aspect ?? 'source') === value} /><span>{label}</span></label>
+                ))}
+              </div>
+            </fieldset>
+            <label className="checkbox" style={{ marginBottom: 16 }}><input type="checkbox" name="captions" defaultChecked={v.captions ? v.captions === 'on' : true} /> Burn in captions</label>
+            <div className="grid grid-2" style={{ gap: 12 }}>
+              <div className="field">
+                <label htmlFor="language">Language (optional)</label>
+                <input id="language" name="language" type="text" placeholder="en" defaultValue={v.language} maxLength={8} />
+                {result?.fieldErrors?.language ? <span className="error">{result.fieldErrors.language.join(' ')}</span> : null}
+              </div>
+              <div className="field">
+                <label htmlFor="prompt">What to look for (optional)</label>
+                <input id="prompt" name="prompt" type="text" placeholder="funny moments, key insights…" defaultValue={v.prompt} maxLength={500} />
+              </div>
             </div>
-            <div className="field">
-              <label htmlFor="minSeconds">Min length (s)</label>
-              <input id="minSeconds" name="minSeconds" type="number" min={3} max={300} defaultValue={v.minSeconds ?? '15'} />
-              {result?.fieldErrors?.minSeconds ? <span className="error">{result.fieldErrors.minSeconds.join(' ')}</span> : null}
-            </div>
-            <div className="field">
-              <label htmlFor="maxSeconds">Max length (s)</label>
-              <input id="maxSeconds" name="maxSeconds" type="number" min={3} max={300} defaultValue={v.maxSeconds ?? '60'} />
-              {result?.fieldErrors?.maxSeconds ? <span className="error">{result.fieldErrors.maxSeconds.join(' ')}</span> : null}
-            </div>
-          </div>
-          <fieldset>
-            <legend>Format</legend>
-            <div className="segmented">
-              {[['source', 'Original'], ['9:16', 'Vertical 9:16'], ['1:1', 'Square 1:1']].map(([value, label]) => (
-                <label key={value}><input type="radio" name="aspect" value={value} defaultChecked={(v.aspect ?? 'source') === value} /><span>{label}</span></label>
-              ))}
-            </div>
-          </fieldset>
-          <label className="checkbox" style={{ marginBottom: 16 }}><input type="checkbox" name="captions" defaultChecked={v.captions ? v.captions === 'on' : true} /> Burn in captions</label>
-          <div className="grid grid-2" style={{ gap: 12 }}>
-            <div className="field">
-              <label htmlFor="language">Language (optional)</label>
-              <input id="language" name="language" type="text" placeholder="en" defaultValue={v.language} maxLength={8} />
-              {result?.fieldErrors?.language ? <span className="error">{result.fieldErrors.language.join(' ')}</span> : null}
-            </div>
-            <div className="field">
-              <label htmlFor="prompt">What to look for (optional)</label>
-              <input id="prompt" name="prompt" type="text" placeholder="funny moments, key insights…" defaultValue={v.prompt} maxLength={500} />
-            </div>
-          </div>
-        </section>
-        <section className={`card${quote ? ' quote' : ''}`} style={{ gridColumn: '1 / -1' }} aria-labelledby="quote-title" aria-live="polite">
+          </section>
+        </div>
+        <section className={`card${quote ? ' quote' : ''}`} style={{ marginTop: 20 }} aria-labelledby="quote-title" aria-live="polite">
           <h2 id="quote-title">3. Cost</h2>
           <FormError message={result?.formError} />
           {result?.errorCode === 'INSUFFICIENT_CREDITS' ? <p><Link to="/billing" className="btn btn-secondary btn-sm">Get more credits</Link></p> : null}

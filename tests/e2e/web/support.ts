@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -71,10 +72,33 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-/** Uses the portal the harness started, or starts the built one on PORTAL_URL's port. */
-export async function startPortal(): Promise<Portal> {
-  const url = env('PORTAL_URL').replace(/\/$/, '');
-  if (await healthy(url)) return { url, secret: '', stop: async () => {} };
+export interface PortalOptions {
+  /**
+   * Extra environment for a portal of this test's own (e.g. COGNITO_DOMAIN + SOCIAL_PROVIDERS).
+   * With it, a new portal is always started, on a free port, with PORTAL_URL pointing at itself.
+   */
+  env?: Record<string, string>;
+  /** Log file name under artifacts/ (default portal.log). */
+  logName?: string;
+}
+
+/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * Uses the portal the harness started, or starts the built one on PORTAL_URL's port. With
+ * `opts.env`, always starts another built portal on a free port with that extra environment.
+ */
+export async function startPortal(opts: PortalOptions = {}): Promise<Portal> {
+  const own = opts.env !== undefined;
+  const url = own ? `http://localhost:${await freePort()}` : env('PORTAL_URL').replace(/\/$/, '');
+  if (!own && (await healthy(url))) return { url, secret: '', stop: async () => {} };
   ensurePortalBuild();
   const port = new URL(url).port;
   let output = '';
@@ -93,11 +117,12 @@ export async function startPortal(): Promise<Portal> {
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       PORTAL_URL: url,
       SESSION_SECRET: E2E_SESSION_SECRET,
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
-  const log = createWriteStream(join(ROOT, 'artifacts', 'portal.log'));
+  const log = createWriteStream(join(ROOT, 'artifacts', opts.logName ?? 'portal.log'));
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();
     log.write(d);
@@ -106,25 +131,34 @@ export async function startPortal(): Promise<Portal> {
     output += d.toString();
     log.write(d);
   });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    log.end();
+  };
   const deadline = Date.now() + 60_000;
   while (!(await healthy(url))) {
     if (child.exitCode !== null) throw new Error(`The portal exited:\n${output}`);
     if (Date.now() > deadline) {
-      child.kill('SIGTERM');
+      await stop();
       throw new Error(`The portal did not start:\n${output}`);
     }
     await sleep(200);
   }
-  return {
-    url,
-    secret: E2E_SESSION_SECRET,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-    },
-  };
+  return { url, secret: E2E_SESSION_SECRET, stop };
+}
+
+/** Signs in through the portal's sign-in page and waits for `redirectTo`. */
+export async function signInThroughPortal(page: Page, portalUrl: string, email: string, password: string, redirectTo = '/dashboard'): Promise<void> {
+  await page.goto(`${portalUrl}/signin?redirectTo=${encodeURIComponent(redirectTo)}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => u.pathname === redirectTo);
 }
 
 /**
@@ -157,9 +191,12 @@ export function trackConsole(context: BrowserContext) {
   };
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves artifacts/screenshots/<name>.png; `settle: false` shoots at once (e.g. mid-upload). */
+export async function screenshot(page: Page, name: string, opts: { settle?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.waitForLoadState('networkidle').catch(() => undefined);
+  if (opts.settle !== false) await page.waitForLoadState('networkidle').catch(() => undefined);
+  // A full-page shot of a scrolled page would paint the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0)).catch(() => undefined);
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, caret: 'initial' });
 }
 

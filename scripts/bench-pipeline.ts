@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     console.log(`conservative: fastest job ${bestJob.toFixed(0)} ms vs the sum of each step's fastest floor ${bestFloor.toFixed(0)} ms → ${(((bestJob - bestFloor) / bestFloor) * 100).toFixed(1)} %`);
     console.log(`cold first job (a 40 s video, 2 clips, every function starting): ${cold.endToEnd.toFixed(0)} ms end to end`);
     console.log(`for reference, the media work on the local file instead of S3: audio ${onDisk.audio.toFixed(0)} ms, renders ${onDisk.render.toFixed(0)} ms`);
-    console.log('note: locally one poller per queue runs the renders one after another (so does the floor); on AWS each clip has its own Lambda.');
+    console.log('note: locally the render queue has two pollers (two clips at a time); the floor renders one after another; on AWS each clip has its own Lambda.');
   } finally {
     await stack.stop();
   }

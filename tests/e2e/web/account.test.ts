@@ -278,6 +278,38 @@ describe('portal account features (browser, full local stack)', () => {
     await p.getByRole('button', { name: 'Set up two-factor' }).waitFor();
   }, 600_000);
 
+  test('only part of a long video: the range is quoted on its own minutes, refused outside the video, and shown on the job', async () => {
+    const { page: p, tracker } = await newPage();
+    const user = await createTestUser({ prefix: 'e2e-range' });
+    const mediaDir = process.env.MEDIA_DIR;
+    const mediaUrl = process.env.MEDIA_SERVER_URL;
+    if (!mediaDir || !mediaUrl) throw new Error('MEDIA_DIR / MEDIA_SERVER_URL not set by the stack');
+    const video = await sampleVideo({ seconds: 150, width: 320, height: 180, preset: 'ultrafast' });
+    copyFileSync(video.outPath, join(mediaDir, 'e2e-range.mp4'));
+    await signInThroughPortal(p, portal.url, user.email, user.password, '/jobs/new');
+    await p.getByRole('heading', { name: 'Turn a video into clips' }).waitFor();
+    await p.getByLabel('Video URL').fill(`${mediaUrl}/e2e-range.mp4`);
+    // Outside the video: a clear message under the range (the action answers 400), nothing charged.
+    await tracker.allowDuring([/status of 400/], async () => {
+      await p.locator('#rangeFrom').fill('10:00');
+      await p.locator('#rangeTo').fill('12:00');
+      await p.getByRole('button', { name: 'Get quote' }).click();
+      await p.locator('#rangeFrom-error').filter({ hasText: 'choose a range inside the video' }).waitFor();
+    });
+    // 0:30–1:30 of a 2:30 video: one minute, one credit.
+    await p.locator('#rangeFrom').fill('0:30');
+    await p.locator('#rangeTo').fill('1:30');
+    await p.getByRole('button', { name: 'Get quote' }).click();
+    const quote = p.getByTestId('quote');
+    await quote.waitFor();
+    expect(await quote.textContent()).toContain('0:30 – 1:30 (1:00 of 2:30)');
+    expect(await quote.textContent()).toContain('1 credit');
+    await screenshot(p, '27-range-quote');
+    await p.getByRole('button', { name: /Start job/ }).click();
+    await p.waitForURL(/\/jobs\/j[0-9a-z]+$/);
+    await p.getByText('(0:30 – 1:30)').waitFor();
+  }, 240_000);
+
   test('small screens: the job form (file upload) and the profile fit a phone', async () => {
     const { page: p } = await newPage();
     await p.setViewportSize({ width: 390, height: 844 });

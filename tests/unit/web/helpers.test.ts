@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { fillDaily, previewChange } from '../../../web/app/lib/billing.ts';
-import { formatMoney } from '../../../web/app/components/format.ts';
+import { formatMoney, parseClock } from '../../../web/app/components/format.ts';
 import { streamToParts } from '../../../web/app/lib/upload.server.ts';
 import { parsePortalEnv, publicEnv } from '../../../web/app/lib/env.server.ts';
-import { parseJobForm } from '../../../web/app/routes/jobs.new.server.ts';
+import { parseJobForm, parseRangeFields } from '../../../web/app/routes/jobs.new.server.ts';
 
 describe('billing helpers', () => {
   test('fillDaily gives one point per day up to today, keeping API values', () => {
@@ -33,6 +33,20 @@ describe('formatMoney', () => {
 });
 
 describe('job form → createJob contract', () => {
+  test('only part of the video: times as seconds, m:ss or h:mm:ss; both empty = whole video', () => {
+    expect([parseClock('90'), parseClock('1:30'), parseClock('1:02:03'), parseClock('12:75'), parseClock('abc')]).toEqual([90, 90, 3723, undefined, undefined]);
+    expect(parseRangeFields({})).toEqual({});
+    expect(parseRangeFields({ rangeFrom: '12:00', rangeTo: '22:00' })).toEqual({ range: { startSeconds: 720, endSeconds: 1320 } });
+    expect(parseRangeFields({ rangeTo: '5:00' })).toEqual({ range: { startSeconds: 0, endSeconds: 300 } });
+    expect(parseRangeFields({ rangeFrom: '5:00' }).errors).toEqual({ rangeTo: ['Enter where the part ends'] });
+    expect(parseRangeFields({ rangeFrom: 'soon', rangeTo: '5:00' }).errors?.rangeFrom?.[0]).toMatch(/12:30/);
+    const r = parseJobForm({ source: 'url', url: 'https://media.test/talk.mp4', rangeFrom: '1:00', rangeTo: '3:00' });
+    expect(r.success && r.data.range).toEqual({ startSeconds: 60, endSeconds: 180 });
+    const reversed = parseJobForm({ source: 'url', url: 'https://media.test/talk.mp4', rangeFrom: '3:00', rangeTo: '1:00' });
+    expect(reversed.success).toBe(false);
+    expect(reversed.error?.issues[0]?.path).toEqual(['range', 'endSeconds']);
+  });
+
   test('a URL job with options', () => {
     const r = parseJobForm({ source: 'url', url: ' https://media.test/talk.mp4 ', clipCount: '2', minSeconds: '5', maxSeconds: '20', aspect: '9:16', captions: 'on', language: 'en' });
     expect(r.success && r.data).toEqual({ url: 'https://media.test/talk.mp4', options: { clipCount: 2, minSeconds: 5, maxSeconds: 20, aspect: '9:16', captions: true, language: 'en' } });

@@ -5,6 +5,15 @@ export function formatDate(iso: string | null | undefined, withTime = false): st
   return d.toLocaleString('en-US', withTime ? { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' } : { dateStyle: 'medium', timeZone: 'UTC' });
 }
 
+/** "90", "1:30" or "1:02:03" → seconds; undefined for anything else. The inverse of formatDuration. */
+export function parseClock(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
+  const m = /^(?:(\d+):)?([0-5]?\d):([0-5]\d)$/.exec(t);
+  if (!m) return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds)) return '—';
   const s = Math.round(seconds);

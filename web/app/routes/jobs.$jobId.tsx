@@ -100,7 +100,10 @@ export default function JobPage() {
         <div>
           <p className="eyebrow"><Link to="/jobs">Jobs</Link> / {job.jobId}</p>
           <h1 style={{ overflowWrap: 'anywhere' }}>{sourceLabel(job)}</h1>
-          <p>Submitted {formatDate(job.createdAt, true)} · {formatDuration(job.durationSeconds)} · {plural(job.options.clipCount, 'clip')} requested</p>
+          <p>
+            Submitted {formatDate(job.createdAt, true)} · {formatDuration(job.durationSeconds)}
+            {job.source.range ? ` (${formatDuration(job.source.range.startSeconds)} – ${formatDuration(job.source.range.endSeconds)})` : ''} · {plural(job.options.clipCount, 'clip')} requested
+          </p>
         </div>
         {!shownTerminal ? (
           <Form method="post"><SubmitButton name="intent" value="cancel" className="btn btn-danger" pendingText="Cancelling…">Cancel job</SubmitButton></Form>

@@ -4,8 +4,9 @@ import { createJobBodySchema, createJobResponseSchema, quoteResponseSchema, type
 import { api, ApiError, settle } from '../lib/api.server.ts';
 import { usageResponseSchema } from '../../../lib/contracts/billing.ts';
 import type { Args } from '../lib/auth.server.ts';
+import { parseClock } from '../components/format.ts';
 
-const FIELDS = ['source', 'url', 'uploadKey', 'uploadName', 'clipCount', 'minSeconds', 'maxSeconds', 'aspect', 'captions', 'language', 'prompt', 'idempotencyKey'] as const;
+const FIELDS = ['source', 'url', 'uploadKey', 'uploadName', 'rangeFrom', 'rangeTo', 'clipCount', 'minSeconds', 'maxSeconds', 'aspect', 'captions', 'language', 'prompt', 'idempotencyKey'] as const;
 
 export interface NewJobResult {
   fieldErrors?: Record<string, string[]>;
@@ -21,9 +22,29 @@ export async function newJobLoader(args: Args) {
   return { balance: usage.ok ? usage.value.balance : null };
 }
 
+const CLOCK_HINT = 'a time such as 12:30 or 1:02:00';
+
+/**
+ * The optional "only this part" fields: both empty → the whole video; else both must be times.
+ * Returns the range, or field errors.
+ */
+export function parseRangeFields(values: Record<string, string>): { range?: { startSeconds: number; endSeconds: number }; errors?: Record<string, string[]> } {
+  const from = values.rangeFrom?.trim() ?? '';
+  const to = values.rangeTo?.trim() ?? '';
+  if (!from && !to) return {};
+  const startSeconds = from ? parseClock(from) : 0;
+  const endSeconds = to ? parseClock(to) : undefined;
+  const errors: Record<string, string[]> = {};
+  if (startSeconds === undefined) errors.rangeFrom = [`Enter ${CLOCK_HINT}`];
+  if (endSeconds === undefined) errors.rangeTo = [to ? `Enter ${CLOCK_HINT}` : 'Enter where the part ends'];
+  if (Object.keys(errors).length || startSeconds === undefined || endSeconds === undefined) return { errors };
+  return { range: { startSeconds, endSeconds } };
+}
+
 /** Form → the shared createJob contract (the same schema the API validates with). */
 export function parseJobForm(values: Record<string, string>) {
   const num = (k: string) => (values[k] ? Number(values[k]) : undefined);
+  const { range } = parseRangeFields(values);
   const source = values.source === 'file' ? { uploadKey: values.uploadKey || undefined } : { url: values.url?.trim() || undefined };
   const options = {
     clipCount: num('clipCount'),
@@ -34,14 +55,14 @@ export function parseJobForm(values: Record<string, string>) {
     language: values.language?.trim() || undefined,
     prompt: values.prompt?.trim() || undefined,
   };
-  return createJobBodySchema.safeParse({ ...source, options });
+  return createJobBodySchema.safeParse({ ...source, ...(range ? { range } : {}), options });
 }
 
 function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const issue of error.issues) {
     const key = issue.path[0] === 'options' ? String(issue.path[1] ?? 'options') : String(issue.path[0] ?? '_');
-    const name = key === 'uploadKey' ? 'file' : key;
+    const name = key === 'uploadKey' ? 'file' : key === 'range' ? (issue.path[1] === 'startSeconds' ? 'rangeFrom' : 'rangeTo') : key;
     (out[name] ??= []).push(issue.message);
   }
   return out;
@@ -56,13 +77,14 @@ export async function newJobAction(args: Args) {
   }
   const intent = form.get('intent');
   const parsed = parseJobForm(values);
-  if (!parsed.success) {
-    const fieldErrors = fieldErrorsOf(parsed.error);
+  const rangeErrors = parseRangeFields(values).errors;
+  if (!parsed.success || rangeErrors) {
+    const fieldErrors = { ...(parsed.success ? {} : fieldErrorsOf(parsed.error)), ...rangeErrors };
     if (values.source === 'file' && !values.uploadKey) fieldErrors.file = ['Choose a video file and wait for the upload to finish'];
     return data<NewJobResult>({ fieldErrors, values }, { status: 400 });
   }
   const body = parsed.data;
-  const source = body.url ? { url: body.url } : { uploadKey: body.uploadKey };
+  const source = { ...(body.url ? { url: body.url } : { uploadKey: body.uploadKey }), ...(body.range ? { range: body.range } : {}) };
   try {
     if (intent === 'quote') {
       const quote = await api(args, 'POST', '/jobs/quote', quoteResponseSchema, { body: source });
@@ -84,6 +106,8 @@ export async function newJobAction(args: Args) {
         : e.code === 'VIDEO_TOO_LONG' ? `${e.message} Upgrade your plan to process longer videos.`
         : e.code === 'TOO_MANY_JOBS' ? 'You already have as many jobs running as your plan allows. Wait for one to finish, or upgrade.'
         : e.message;
+      const rangeError = e.code === 'VALIDATION_FAILED' && /range/i.test(e.message) ? { rangeFrom: [e.message] } : undefined;
+      if (rangeError) return data<NewJobResult>({ fieldErrors: rangeError, values }, { status: 400 });
       return data<NewJobResult>({ formError: message, errorCode: e.code, values }, { status: e.status >= 500 ? 502 : e.status });
     }
     throw e;

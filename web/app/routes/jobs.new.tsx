@@ -101,6 +101,22 @@ export default function NewJob() {
                 {result?.fieldErrors?.file ? <span className="error">{result.fieldErrors.file.join(' ')}</span> : null}
               </div>
             )}
+            <fieldset className="range-fields">
+              <legend>Only part of the video (optional)</legend>
+              <div className="grid" style={{ gap: 12, gridTemplateColumns: 'repeat(auto-fit, minmax(min(140px, 100%), 1fr))' }}>
+                <div className="field">
+                  <label htmlFor="rangeFrom">From</label>
+                  <input id="rangeFrom" name="rangeFrom" type="text" inputMode="numeric" placeholder="0:00" defaultValue={v.rangeFrom} aria-invalid={result?.fieldErrors?.rangeFrom ? true : undefined} aria-describedby="range-hint rangeFrom-error" />
+                  {result?.fieldErrors?.rangeFrom ? <span id="rangeFrom-error" className="error">{result.fieldErrors.rangeFrom.join(' ')}</span> : null}
+                </div>
+                <div className="field">
+                  <label htmlFor="rangeTo">To</label>
+                  <input id="rangeTo" name="rangeTo" type="text" inputMode="numeric" placeholder="end" defaultValue={v.rangeTo} aria-invalid={result?.fieldErrors?.rangeTo ? true : undefined} aria-describedby="range-hint rangeTo-error" />
+                  {result?.fieldErrors?.rangeTo ? <span id="rangeTo-error" className="error">{result.fieldErrors.rangeTo.join(' ')}</span> : null}
+                </div>
+              </div>
+              <span id="range-hint" className="small muted">Clip only this part of a long video (e.g. 12:00 to 22:00). Only that part is transcribed and billed.</span>
+            </fieldset>
             <input type="hidden" name="uploadKey" value={source === 'file' ? uploadKey : ''} />
             <input type="hidden" name="uploadName" value={upload.status === 'done' ? upload.name : ''} />
           </section>
@@ -152,7 +168,13 @@ export default function NewJob() {
           {quote ? (
             <>
               <dl className="kv" data-testid="quote">
-                <dt>Video length</dt><dd>{formatDuration(quote.durationSeconds)}</dd>
+                {quote.range ? (
+                  <>
+                    <dt>Part</dt><dd>{formatDuration(quote.range.startSeconds)} – {formatDuration(quote.range.endSeconds)} ({formatDuration(quote.durationSeconds)} of {formatDuration(quote.sourceDurationSeconds)})</dd>
+                  </>
+                ) : (
+                  <><dt>Video length</dt><dd>{formatDuration(quote.durationSeconds)}</dd></>
+                )}
                 <dt>Cost</dt><dd>{plural(quote.credits, 'credit')}</dd>
                 <dt>Your balance</dt><dd>{plural(quote.balance, 'credit')}</dd>
               </dl>

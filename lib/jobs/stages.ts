@@ -238,15 +238,16 @@ const render: StageWork = async (ctx) => {
   const clip = ctx.clip;
   if (!clip) throw new PermanentError(JobErrorCode.INTERNAL, 'The clip to render does not exist');
   const started = Date.now();
-  // The transcript is read only when captions are wanted and there is one (job.transcriptSource).
-  const wantsCaptions = options.captions && job.transcriptSource !== 'none';
-  const [, transcript] = await Promise.all([
-    deps.store.updateClip(job.jobId, clip.clipId, { status: 'rendering' }),
-    wantsCaptions ? loadTranscript(ctx) : undefined,
-  ]);
-  const captions = transcript && transcript.source !== 'none' ? transcript : null;
+  // "Rendering" is written while the work starts (it is only shown to the user); it is awaited
+  // before any later write to the clip, so it never lands after "ready" or "failed".
+  const marking = deps.store.updateClip(job.jobId, clip.clipId, { status: 'rendering' });
+  marking.catch(() => undefined);
   const dir = await scratch(ctx, clip.clipId);
   try {
+    // The transcript is read only when captions are wanted and there is one (job.transcriptSource).
+    const wantsCaptions = options.captions && job.transcriptSource !== 'none';
+    const transcript = wantsCaptions ? await loadTranscript(ctx) : undefined;
+    const captions = transcript && transcript.source !== 'none' ? transcript : null;
     const input = await deps.storage.presignGet(artifact(job, 'sourceKey'), PRESIGN_SECONDS);
     const out = await deps.media.renderClip({
       input,
@@ -274,9 +275,11 @@ const render: StageWork = async (ctx) => {
       out.vttPath ? deps.storage.uploadFile(`${prefix}/captions.vtt`, out.vttPath, 'text/vtt') : undefined,
     ]);
     const renderMs = Date.now() - started;
+    await marking;
     await deps.store.updateClip(job.jobId, clip.clipId, { ...uploaded, status: 'ready', durationSeconds: out.durationSeconds, renderMs });
     return { output: clipOutput({ ...clip, ...uploaded, durationSeconds: out.durationSeconds, renderMs } as ClipRecord) };
   } finally {
+    await marking.catch(() => undefined);
     await fs.rm(dir, { recursive: true, force: true });
   }
 };
@@ -357,7 +360,11 @@ export async function runStage(event: StageRequest, deps: Deps, work: StageWork 
   }
 
   const startedAt = deps.clock.now();
-  if (!(await deps.store.stageStarted(job, stage, startedAt.toISOString()))) {
+  // The clips of a render fan-out share one stage record: the first clip marks it running, the
+  // others skip that write (the job was just read at this stage; the check after the work catches
+  // a cancel in between).
+  const alreadyRunning = stage === 'render' && (job.stages as Record<string, { status?: string }> | undefined)?.render?.status === 'running';
+  if (!alreadyRunning && !(await deps.store.stageStarted(job, stage, startedAt.toISOString()))) {
     return { status: 'skipped', reason: 'job moved on before the stage started' };
   }
 

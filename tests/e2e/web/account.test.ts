@@ -52,6 +52,16 @@ afterEach(async () => {
   expect(errors).toEqual([]);
 });
 
+/** Chooses "Upload a file" until the file input shows (the choice is client state: retried until hydrated). */
+async function showFileInput(p: Page): Promise<void> {
+  const input = p.locator('input[type="file"]#file');
+  for (let i = 0; !(await input.isVisible()); i++) {
+    if (i > 50) throw new Error('The file input never appeared');
+    await p.getByLabel('Upload a file').check();
+    await p.waitForTimeout(200);
+  }
+}
+
 const path = (p: Page) => new URL(p.url()).pathname;
 const totp = (secret: string) => generateSync({ secret, algorithm: 'sha1', digits: 6, period: 30 });
 /** A 6-digit code that is not `code`. */
@@ -116,13 +126,7 @@ describe('portal account features (browser, full local stack)', () => {
       await signInThroughPortal(p, portal.url, user.email, user.password, '/jobs/new');
       await p.getByRole('heading', { name: 'Turn a video into clips' }).waitFor();
       await p.waitForLoadState('networkidle');
-      // The file input appears once "Upload a file" is chosen (client state: retry until hydrated).
-      const input = p.locator('input[type="file"]#file');
-      for (let i = 0; !(await input.isVisible()); i++) {
-        if (i > 50) throw new Error('The file input never appeared');
-        await p.getByLabel('Upload a file').check();
-        await p.waitForTimeout(200);
-      }
+      await showFileInput(p);
       // "Get quote" waits for the upload.
       expect(await p.getByRole('button', { name: 'Get quote' }).isDisabled()).toBe(true);
 
@@ -143,7 +147,7 @@ describe('portal account features (browser, full local stack)', () => {
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: Math.ceil(size / 8) });
 
-      await input.setInputFiles(file);
+      await p.locator('input[type="file"]#file').setInputFiles(file);
       const bar = p.getByRole('progressbar', { name: 'Upload progress' });
       await bar.waitFor();
       await p.waitForFunction(() => {
@@ -316,12 +320,7 @@ describe('portal account features (browser, full local stack)', () => {
     const user = await createTestUser({ prefix: 'e2e-mobile' });
     await signInThroughPortal(p, portal.url, user.email, user.password, '/jobs/new');
     await p.waitForLoadState('networkidle');
-    const input = p.locator('input[type="file"]#file');
-    for (let i = 0; !(await input.isVisible()); i++) {
-      if (i > 50) throw new Error('The file input never appeared');
-      await p.getByLabel('Upload a file').check();
-      await p.waitForTimeout(200);
-    }
+    await showFileInput(p);
     const overflow = () => p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(await overflow()).toBeLessThanOrEqual(0);
     // The header keeps the page's side margin.

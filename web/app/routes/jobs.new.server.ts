@@ -42,9 +42,8 @@ export function parseRangeFields(values: Record<string, string>): { range?: { st
 }
 
 /** Form → the shared createJob contract (the same schema the API validates with). */
-export function parseJobForm(values: Record<string, string>) {
+export function parseJobForm(values: Record<string, string>, range = parseRangeFields(values).range) {
   const num = (k: string) => (values[k] ? Number(values[k]) : undefined);
-  const { range } = parseRangeFields(values);
   const source = values.source === 'file' ? { uploadKey: values.uploadKey || undefined } : { url: values.url?.trim() || undefined };
   const options = {
     clipCount: num('clipCount'),
@@ -76,8 +75,8 @@ export async function newJobAction(args: Args) {
     if (typeof v === 'string') values[k] = v;
   }
   const intent = form.get('intent');
-  const parsed = parseJobForm(values);
-  const rangeErrors = parseRangeFields(values).errors;
+  const { range, errors: rangeErrors } = parseRangeFields(values);
+  const parsed = parseJobForm(values, range);
   if (!parsed.success || rangeErrors) {
     const fieldErrors = { ...(parsed.success ? {} : fieldErrorsOf(parsed.error)), ...rangeErrors };
     if (values.source === 'file' && !values.uploadKey) fieldErrors.file = ['Choose a video file and wait for the upload to finish'];
@@ -106,8 +105,9 @@ export async function newJobAction(args: Args) {
         : e.code === 'VIDEO_TOO_LONG' ? `${e.message} Upgrade your plan to process longer videos.`
         : e.code === 'TOO_MANY_JOBS' ? 'You already have as many jobs running as your plan allows. Wait for one to finish, or upgrade.'
         : e.message;
-      const rangeError = e.code === 'VALIDATION_FAILED' && /range/i.test(e.message) ? { rangeFrom: [e.message] } : undefined;
-      if (rangeError) return data<NewJobResult>({ fieldErrors: rangeError, values }, { status: 400 });
+      // A range outside the video (known only once the API has probed it): shown under the range fields.
+      const outside = (e.details as Record<string, string[]> | undefined)?.['range.startSeconds'];
+      if (outside) return data<NewJobResult>({ fieldErrors: { rangeFrom: outside }, values }, { status: 400 });
       return data<NewJobResult>({ formError: message, errorCode: e.code, values }, { status: e.status >= 500 ? 502 : e.status });
     }
     throw e;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +6,7 @@ import { z } from 'zod';
 import { envSchema } from '../config/index.ts';
 import type { Transcript } from '../ai/types.ts';
 import { parseSubtitles } from './captions.ts';
+import { launch, type Launch } from './launcher.ts';
 import { MediaError } from './errors.ts';
 
 /**
@@ -63,12 +63,14 @@ export interface RunOptions {
   /** Called with each complete stderr line (ffmpeg reports filters' findings there). */
   onStderrLine?: (line: string) => void;
   captureStdout?: boolean;
+  /** How the process is started (default: lib/media/launcher.ts `launch`). */
+  launch?: Launch;
 }
 
 /** Runs a binary with an argument list (no shell); resolves with its exit code and output. */
 export function run(bin: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = (opts.launch ?? launch)(bin, args, opts.cwd);
     const out: Buffer[] = [];
     let err = '';
     let partial = '';
@@ -90,11 +92,11 @@ export function run(bin: string, args: string[], opts: RunOptions = {}): Promise
         for (const line of lines) opts.onStderrLine(line);
       }
     });
-    child.on('error', (e) => {
+    child.on('error', (e: Error) => {
       clearTimeout(timer);
       reject(e);
     });
-    child.on('close', (code) => {
+    child.on('close', (code: number | null) => {
       clearTimeout(timer);
       if (partial && opts.onStderrLine) opts.onStderrLine(partial);
       resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err });

@@ -348,34 +348,45 @@ export async function settleCredits(
   });
 }
 
-/** Returns a job's whole hold to the balance (failure, cancel). No-op once settled or refunded. */
+/**
+ * The transaction items that return a job's whole hold to the balance, for a caller that writes
+ * them with its own items (the job store ends a failed or cancelled job and refunds it in one
+ * transaction). Undefined when nothing is reserved (no hold, or already settled or refunded).
+ * The hold item goes first and is conditioned on being unchanged: when that condition fails,
+ * the caller re-reads (RetryableRaceError).
+ */
+export async function refundTransaction(userId: string, jobId: string, reason: string, at: Date): Promise<{ items: Tx[]; credits: number } | undefined> {
+  assertId('userId', userId);
+  assertId('jobId', jobId);
+  const hold = await readHold(userId, jobId);
+  if (!hold || hold.status !== 'reserved') return undefined;
+  const items: Tx[] = [
+    CreditHoldEntity.build(UpdateTransaction)
+      .item({ userId, jobId, status: 'refunded', refunded: hold.credits })
+      .options({ condition: { and: [{ attr: 'status', eq: 'reserved' }, { attr: 'credits', eq: hold.credits }] } }),
+    CreditBalanceEntity.build(UpdateTransaction).item({
+      userId,
+      balance: $add(hold.credits),
+      reserved: $subtract($get('reserved'), hold.credits),
+      version: $add(1),
+    }),
+    ledgerEntry(userId, 'refund', jobId, hold.credits, String(reason || 'refund').slice(0, 120), at),
+  ];
+  return { items, credits: hold.credits };
+}
+
+/** Returns a job's whole hold to the balance (a repair, or a hold without a job). No-op once settled or refunded. */
 export async function refundCredits(
   input: { userId: string; jobId: string; reason: string },
   deps: LedgerDeps = {},
 ): Promise<{ refunded: number }> {
-  const { userId, jobId } = input;
-  assertId('userId', userId);
-  assertId('jobId', jobId);
-  const reason = String(input.reason ?? 'refund').slice(0, 120);
   const at = nowOf(deps);
   return withRetries(async () => {
-    const hold = await readHold(userId, jobId);
-    if (!hold || hold.status !== 'reserved') return { refunded: 0 };
-    const items: Tx[] = [
-      CreditHoldEntity.build(UpdateTransaction)
-        .item({ userId, jobId, status: 'refunded', refunded: hold.credits })
-        .options({ condition: { and: [{ attr: 'status', eq: 'reserved' }, { attr: 'credits', eq: hold.credits }] } }),
-      CreditBalanceEntity.build(UpdateTransaction).item({
-        userId,
-        balance: $add(hold.credits),
-        reserved: $subtract($get('reserved'), hold.credits),
-        version: $add(1),
-      }),
-      ledgerEntry(userId, 'refund', jobId, hold.credits, reason, at),
-    ];
+    const refund = await refundTransaction(input.userId, input.jobId, input.reason, at);
+    if (!refund) return { refunded: 0 };
     try {
-      await transact(deps, items);
-      return { refunded: hold.credits };
+      await transact(deps, refund.items);
+      return { refunded: refund.credits };
     } catch (err) {
       const codes = cancellationCodes(err);
       if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[2] === 'ConditionalCheckFailed') throw new RetryableRaceError('hold changed', { cause: err });

@@ -211,7 +211,7 @@ export async function createJob(userId: string, body: CreateJobBody, idempotency
       { status: 'failed', stage: null, progress: 100, error: { code: JobErrorCode.INTERNAL, message: 'The job could not be queued' }, creditsCharged: 0 },
       deps.clock.now().toISOString(),
     );
-    await deps.billing.refundCredits({ userId, jobId, reason: 'queue unavailable' });
+    // The failed write returned the credits; a job that was not live any more was refunded by whoever ended it.
     if (failed) await publishFinished(deps.events, failed).catch(() => undefined);
     throw new UnavailableError('The job could not be queued; your credits were returned. Please retry.');
   }
@@ -285,7 +285,6 @@ export async function cancelJob(userId: string, jobId: string, deps: Pick<ApiDep
     if (now.status === 'cancelled') return now;
     throw new ConflictError(`The job already ${now.status}`, JobErrorCode.JOB_FINISHED);
   }
-  await deps.billing.refundCredits({ userId, jobId, reason: 'cancelled' });
   await deps.events.publish({ type: 'job.cancelled', jobId, userId, eventId: derivedEventId(jobId, 'job.cancelled') });
   await publishFinished(deps.events, cancelled);
   await publishProgress(deps.events, cancelled);

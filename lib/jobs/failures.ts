@@ -8,8 +8,8 @@ import type { JobRecord } from './store.ts';
 export type FailureDeps = Pick<Deps, 'store' | 'events' | 'billing' | 'clock'>;
 
 /**
- * Fails a live job (conditional: a job that already finished is left alone), refunds its credits
- * and announces it. Returns false when the job was not live any more.
+ * Fails a live job (conditional: a job that already finished is left alone), which refunds its
+ * credits in the same write, and announces it. Returns false when the job was not live any more.
  */
 export async function failJob(job: JobRecord, error: JobError, deps: FailureDeps): Promise<boolean> {
   const updated = await deps.store.finish(
@@ -18,7 +18,6 @@ export async function failJob(job: JobRecord, error: JobError, deps: FailureDeps
     deps.clock.now().toISOString(),
   );
   if (!updated) return false;
-  await deps.billing.refundCredits({ userId: job.userId, jobId: job.jobId, reason: error.code });
   await publishFinished(deps.events, updated);
   await publishProgress(deps.events, updated);
   return true;

@@ -7,6 +7,7 @@ import { DeleteTransaction } from 'dynamodb-toolbox/entity/actions/transactDelet
 import { execute } from 'dynamodb-toolbox/entity/actions/transactWrite';
 import { QueryCommand } from 'dynamodb-toolbox/table/actions/query';
 import { AppTable } from '../db/table.ts';
+import { RetryableRaceError, refundTransaction, withRetries } from '../billing/ledger.ts';
 import { ACTIVE_JOBS_PK, JobEntity, JobRequestKeyEntity, JobSlotsEntity, activeSortKey, type JobItem } from '../db/job.ts';
 import { ClipEntity, type ClipItem } from '../db/clip.ts';
 import { STAGES, type JobError, type Stage } from '../contracts/job-events.ts';
@@ -63,7 +64,10 @@ export interface JobStore {
   list(userId: string, limit: number, cursor?: string): Promise<{ items: JobRecord[]; nextCursor: string | null }>;
   /** Conditional move `from` → `patch` of a live job; null when the job is no longer at `from`. */
   advance(job: Pick<JobRecord, 'userId' | 'jobId'>, from: { status: JobStatus; stage: Stage | null }, patch: JobStatePatch, now: string, deadlineAt: string, close?: { stage: Stage; ms: number }): Promise<JobRecord | null>;
-  /** Conditional move of a live job to a terminal status, releasing its slot; null if already finished. */
+  /**
+   * Conditional move of a live job to a terminal status, releasing its slot; null if already
+   * finished. Failed or cancelled: the job's credit hold is refunded in the same write.
+   */
   finish(job: Pick<JobRecord, 'userId' | 'jobId'>, patch: JobStatePatch, now: string, from?: { status: JobStatus; stage: Stage | null }): Promise<JobRecord | null>;
   /** Count one clip once (atomic); null when it was counted before or the job left render. */
   countClip(job: Pick<JobRecord, 'userId' | 'jobId'>, clipId: string, ok: boolean, now: string): Promise<JobRecord | null>;
@@ -259,20 +263,31 @@ export const dynamoJobStore: JobStore = {
     const release = JobSlotsEntity.build(UpdateTransaction)
       .item({ userId: job.userId, active: $add(-1) })
       .options({ condition: { attr: 'active', gt: 0 } });
-    try {
-      await execute(update(), release);
-    } catch (err) {
-      const reasons = reasonsOf(err);
-      if (!reasons) throw err;
-      if (reasons[0] === 'ConditionalCheckFailed') return null;
-      // The slot counter was already 0 (drift): finish the job anyway.
-      try {
-        await execute(update());
-      } catch (again) {
-        if (reasonsOf(again)?.[0] === 'ConditionalCheckFailed') return null;
-        throw again;
-      }
-    }
+    // A job that ends failed or cancelled gets its credit hold back in the same transaction: no
+    // reader sees it failed with its credits still held, and no refund is lost between two writes.
+    const refundReason = patch.status === 'succeeded' ? undefined : (patch.error?.code ?? patch.status);
+    const finished = await withRetries(async () => {
+      const refund = refundReason ? await refundTransaction(job.userId, job.jobId, refundReason, new Date(now)) : undefined;
+      const credits = refund?.items ?? [];
+      /** true: written; false: the job was not in the expected state. */
+      const attempt = async (withRelease: boolean): Promise<boolean> => {
+        try {
+          await (withRelease ? execute(update(), release, ...credits) : execute(update(), ...credits));
+          return true;
+        } catch (err) {
+          const reasons = reasonsOf(err);
+          if (!reasons) throw err;
+          if (reasons[0] === 'ConditionalCheckFailed') return false;
+          // The hold changed under us (settled or refunded elsewhere): read it again.
+          if (reasons.slice(withRelease ? 2 : 1).includes('ConditionalCheckFailed')) throw new RetryableRaceError('hold changed', { cause: err });
+          // The slot counter was already 0 (drift): finish the job anyway.
+          if (withRelease && reasons[1] === 'ConditionalCheckFailed') return attempt(false);
+          throw err;
+        }
+      };
+      return attempt(true);
+    });
+    if (!finished) return null;
     return (await this.get(job.userId, job.jobId)) ?? null;
   },
 

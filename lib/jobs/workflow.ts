@@ -92,7 +92,8 @@ function fail(job: WorkflowJob, error: JobError): Step {
     kind: 'advance',
     from: { status: job.status, stage: job.stage ?? null },
     to: { status: 'failed', stage: job.stage ?? null, progress: 100, error, creditsCharged: 0 },
-    actions: [{ type: 'refund', reason: error.code }, { type: 'publishFinished' }, { type: 'publishProgress' }],
+    // The store refunds the credits in the same write that fails the job (JobStore.finish).
+    actions: [{ type: 'publishFinished' }, { type: 'publishProgress' }],
   };
 }
 

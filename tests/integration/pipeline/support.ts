@@ -81,21 +81,6 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 
 export const balanceOf = async (userId: string) => (await getBalance(userId)).balance;
 
-/**
- * The balance once it reaches `expected`, or the last one read after `timeoutMs`. A failed job is
- * marked failed and then refunded by the same handler a few milliseconds later, so a reader that
- * sees "failed" may read the balance just before the refund lands.
- */
-export async function balanceReaching(userId: string, expected: number, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let balance = await balanceOf(userId);
-  while (balance !== expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    balance = await balanceOf(userId);
-  }
-  return balance;
-}
-
 export function mediaPath(name: string): string {
   return path.join(env('MEDIA_DIR'), name);
 }

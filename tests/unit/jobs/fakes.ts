@@ -20,6 +20,12 @@ export class MemoryStore implements JobStore {
   slots = new Map<string, number>();
   keys = new Map<string, { jobId: string; requestHash: string }>();
 
+  /** Like the DynamoDB store, a failed or cancelled finish refunds the job's hold (in the same write there). */
+  private readonly billing: Pick<BillingPort, 'refundCredits'> | undefined;
+  constructor(billing?: Pick<BillingPort, 'refundCredits'>) {
+    this.billing = billing;
+  }
+
   private k = (userId: string, jobId: string) => `${userId}/${jobId}`;
   private live = (j: JobRecord) => j.status === 'queued' || j.status === 'running';
 
@@ -98,6 +104,7 @@ export class MemoryStore implements JobStore {
       },
     );
     if (out) this.slots.set(job.userId, Math.max(0, (this.slots.get(job.userId) ?? 0) - 1));
+    if (out && patch.status !== 'succeeded') await this.billing?.refundCredits({ userId: job.userId, jobId: job.jobId, reason: patch.error?.code ?? patch.status });
     return out;
   }
 
@@ -368,10 +375,11 @@ export class TestClock {
 
 export function makeDeps() {
   const storage = new MemoryStorage();
+  const billing = new FakeBilling();
   const deps = {
-    store: new MemoryStore(),
+    store: new MemoryStore(billing),
     events: new RecordingEvents(),
-    billing: new FakeBilling(),
+    billing,
     storage,
     media: new FakeMedia(storage),
     ai: new FakeAi(),

@@ -56,7 +56,7 @@ describe('nextStep: the job workflow', () => {
     expect(step).toMatchObject({
       kind: 'advance',
       to: { status: 'failed', error: { code: 'NO_CLIPS' }, creditsCharged: 0 },
-      actions: [{ type: 'refund', reason: 'NO_CLIPS' }, { type: 'publishFinished' }, { type: 'publishProgress' }],
+      actions: [{ type: 'publishFinished' }, { type: 'publishProgress' }],
     });
   });
 
@@ -86,7 +86,7 @@ describe('nextStep: the job workflow', () => {
 
   it('clip.counted with every clip failed fails the job with ALL_CLIPS_FAILED', () => {
     const step = nextStep(job({ stage: 'render', clipCount: 2, clipsDone: 0, clipsFailed: 2 }), { type: 'clip.counted' });
-    expect(step).toMatchObject({ kind: 'advance', to: { status: 'failed', error: { code: 'ALL_CLIPS_FAILED' } }, actions: [{ type: 'refund' }, { type: 'publishFinished' }, { type: 'publishProgress' }] });
+    expect(step).toMatchObject({ kind: 'advance', to: { status: 'failed', error: { code: 'ALL_CLIPS_FAILED' } }, actions: [{ type: 'publishFinished' }, { type: 'publishProgress' }] });
   });
 
   it('clip.counted outside render is ignored', () => {
@@ -109,7 +109,7 @@ describe('nextStep: the job workflow', () => {
       kind: 'advance',
       from: { status: 'running', stage },
       to: { status: 'failed', stage, progress: 100, error: { code: 'CORRUPT_MEDIA', message: 'broken' }, creditsCharged: 0 },
-      actions: [{ type: 'refund', reason: 'CORRUPT_MEDIA' }, { type: 'publishFinished' }, { type: 'publishProgress' }],
+      actions: [{ type: 'publishFinished' }, { type: 'publishProgress' }],
     });
   });
 

@@ -1,11 +1,15 @@
 /**
  * npm run bench:auth — what authentication costs per request.
  *  1. JWT verification with a cached JWKS (aws-jwt-verify, RS256, all claim checks).
- *  2. The same trivial handler through route() (auth middleware) and publicRoute() (none):
+ *  2. verifyAccessToken: the same plus the signed-out-session check (one GetItem, DynamoDB Local).
+ *  3. The same trivial handler through route() (auth middleware) and publicRoute() (none):
  *     the difference is the auth middleware's overhead.
- * Everything is local: RSA keys generated here, the JWKS served on a free port (fetched once).
+ * Everything is local: RSA keys generated here, the JWKS served on a free port (fetched once),
+ * DynamoDB Local from an emulators-only stack (needs Java, like `npm run dev`).
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { startLocalStack } from './demo.ts';
 import { apiEvent, lambdaContext } from '../tests/factories/http.ts';
 import { makeKey, nowSeconds, signRs256, startJwksServer } from '../tests/unit/auth/jwt-kit.ts';
 
@@ -35,20 +39,19 @@ async function measure(fn: () => Promise<unknown>): Promise<ReturnType<typeof st
 
 const key = makeKey('bench-key');
 const jwks = await startJwksServer([key]);
+const stack = await startLocalStack(console.log, { emulatorsOnly: true });
 const poolId = 'bench_pool';
 const clientId = 'benchclient';
-// The same configuration the local stage uses (lib/auth picks JwtRsaVerifier with this issuer).
-Object.assign(process.env, {
-  STAGE: 'local',
-  TABLE_NAME: 'bench',
-  MEDIA_BUCKET: 'bench',
-  JOB_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bench',
+// The local stage's configuration (lib/auth picks JwtRsaVerifier with this issuer), with the
+// stack's DynamoDB Local for the revocation list.
+Object.assign(process.env, stack.env, {
   USER_POOL_ID: poolId,
   USER_POOL_CLIENT_ID: clientId,
   COGNITO_ENDPOINT: jwks.url,
   LOG_LEVEL: 'ERROR',
 });
-const { verifyAccessToken } = await import('../lib/auth/index.ts');
+const { verifyAccessToken, verifyWith, createVerifier, verifierSettings } = await import('../lib/auth/index.ts');
+const { revokeSession } = await import('../lib/auth/revocation.ts');
 const { route, publicRoute, json } = await import('../lib/http/http.ts');
 
 const token = signRs256(key, {
@@ -59,13 +62,16 @@ const token = signRs256(key, {
   scope: 'aws.cognito.signin.user.admin',
   iat: nowSeconds(),
   exp: nowSeconds() + 3600,
+  jti: randomUUID(),
   'cognito:groups': ['support'],
 });
 
 try {
   console.log(`bench:auth — ${N} iterations after ${WARMUP} warm-up, Node ${process.version}\n`);
+  const jwtOnly = createVerifier(verifierSettings());
+  line('JWT verification alone (cached JWKS)', await measure(() => verifyWith(jwtOnly, token)));
   const verify = await measure(() => verifyAccessToken(token));
-  line('verifyAccessToken (cached JWKS)', verify);
+  line('verifyAccessToken (+ signed-out check)', verify);
 
   const withAuth = route({}, async (req) => json(200, { sub: req.user.sub }));
   const withoutAuth = publicRoute({}, async () => json(200, { sub: 'anonymous' }));
@@ -79,6 +85,13 @@ try {
   console.log(`JWKS fetches during the run: ${jwks.hits()} (cached after the first)`);
   const check = (await withAuth(event(), ctx)) as { statusCode: number };
   if (check.statusCode !== 200) throw new Error(`protected handler answered ${check.statusCode}`);
+  // The check is real: once the session is signed out, the same token is refused.
+  const signedIn = await verifyAccessToken(token);
+  await revokeSession({ sessionId: signedIn.sessionId, userId: signedIn.sub, expiresAt: signedIn.expiresAt });
+  const refused = (await withAuth(event(), ctx)) as { statusCode: number };
+  if (refused.statusCode !== 401) throw new Error(`a signed-out session's token answered ${refused.statusCode}, not 401`);
+  console.log('after sign-out the same token gets 401 (checked)');
 } finally {
   await jwks.stop();
+  await stack.stop();
 }

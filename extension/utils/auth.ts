@@ -2,7 +2,7 @@ import { createCognitoClient, type CognitoClient } from '../../lib/auth-client/c
 import { AuthError, authErrorMessage } from '../../lib/auth-client/errors.ts';
 import { userFromTokens } from '../../lib/auth-client/jwt.ts';
 import { authorizeUrl, createPkcePair, exchangeCode } from '../../lib/auth-client/pkce.ts';
-import { SessionManager } from '../../lib/auth-client/session.ts';
+import { SessionManager, signOutThroughApi } from '../../lib/auth-client/session.ts';
 import type { Tokens } from '../../lib/auth-client/types.ts';
 import type { AuthState } from '../../lib/contracts/extension-messages.ts';
 import type { ExtensionConfig } from './config.ts';
@@ -56,7 +56,8 @@ export class ExtensionAuth {
     this.#tokens = sessionTokenStorage(options.browser.storage.session);
     this.manager = new SessionManager({
       storage: this.#tokens,
-      client: this.#cognito,
+      // Sign-out through the API also ends the session's access tokens there (falls back to Cognito).
+      client: signOutThroughApi(this.#cognito, { url: options.config.apiUrl, fetch: (input, init) => this.#fetch(input, init) }),
       refreshMarginSeconds: options.config.auth.refreshMarginSeconds,
       now: this.#now,
     });

@@ -1,3 +1,4 @@
+import type { FetchLike } from './cognito.ts';
 import { AuthError, SESSION_OVER_CODES } from './errors.ts';
 import { userFromTokens } from './jwt.ts';
 import type { Session, TokenStorage, Tokens } from './types.ts';
@@ -29,10 +30,50 @@ export type SessionEvent =
   /** The refresh token was rejected: the user has to sign in again. */
   | { type: 'expired'; reason: string };
 
+export interface SessionClient {
+  refresh(refreshToken: string): Promise<Tokens>;
+  /** Sign-out. The access token is given to clients that revoke through the API. */
+  revokeToken(refreshToken: string, accessToken?: string): Promise<void>;
+}
+
+/**
+ * Sign-out through the API's POST /auth/logout: it revokes the refresh token at Cognito AND records
+ * the session as signed out, so its access tokens stop working at the API at once instead of when
+ * they expire. When the API refuses (the access token already expired → 401) or cannot be
+ * reached, falls back to Cognito's RevokeToken, so signing out never depends on the API.
+ */
+export function signOutThroughApi<C extends SessionClient>(
+  client: C,
+  api: { url: string; fetch?: FetchLike },
+): Omit<C, 'revokeToken'> & Pick<SessionClient, 'revokeToken'> {
+  const doFetch = api.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  return {
+    ...client,
+    async revokeToken(refreshToken: string, accessToken?: string): Promise<void> {
+      if (accessToken) {
+        try {
+          const res = await doFetch(`${api.url.replace(/\/+$/, '')}/auth/logout`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+            body: JSON.stringify({ refreshToken }),
+          });
+          if (res.status === 204) return;
+        } catch {
+          // Unreachable API: Cognito below still revokes the refresh token.
+        }
+      }
+      await client.revokeToken(refreshToken);
+    },
+  };
+}
+
 export interface SessionManagerOptions {
   storage: TokenStorage;
-  /** Anything with Cognito's refresh/revoke calls (createCognitoClient satisfies it). */
-  client: { refresh(refreshToken: string): Promise<Tokens>; revokeToken(refreshToken: string): Promise<void> };
+  /**
+   * Anything with Cognito's refresh/revoke calls (createCognitoClient satisfies it; wrap it with
+   * `signOutThroughApi` so sign-out also ends the session's access tokens at the API).
+   */
+  client: SessionClient;
   /** Refresh when the access token expires within this many seconds. */
   refreshMarginSeconds?: number;
   now?: () => number;
@@ -135,7 +176,7 @@ export class SessionManager {
     await this.#storage.clear();
     if (tokens) {
       try {
-        await this.#client.revokeToken(tokens.refreshToken);
+        await this.#client.revokeToken(tokens.refreshToken, tokens.accessToken);
       } catch {
         // The tokens are gone locally either way; an unreachable Cognito must not trap the user.
       }

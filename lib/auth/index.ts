@@ -3,11 +3,12 @@ import { config, isLocalStage, type Config } from '../config/index.ts';
 import { cognitoIssuer } from '../aws/clients.ts';
 import { bearerToken, createVerifier, verifyWith, type AuthUser, type VerifierSettings, type VerifyFn } from './verifier.ts';
 import type { Role } from './roles.ts';
+import { isSessionRevoked } from './revocation.ts';
 
 export type { Role } from './roles.ts';
 export type { AuthUser } from './verifier.ts';
 export { rolesForGroups, GROUP_ROLES } from './roles.ts';
-export { bearerToken, createVerifier, verifyWith, userFromClaims } from './verifier.ts';
+export { bearerToken, createVerifier, verifyWith, userFromClaims, sessionIdOf } from './verifier.ts';
 
 /**
  * Verifier settings for this stage. AWS stages: CognitoJwtVerifier for the stage's pool (https
@@ -36,12 +37,15 @@ let verifier: VerifyFn | undefined;
 const containerVerifier = (): VerifyFn => (verifier ??= createVerifier(verifierSettings()));
 
 /**
- * Verifies a raw Cognito access token (signature, issuer, exp/nbf, token_use, client_id) and
- * returns the user; throws UnauthorizedError (401), or UnavailableError (503) if the keys cannot
- * be fetched. Also used by the WebSocket $connect handler (token in the query string).
+ * Verifies a raw Cognito access token (signature, issuer, exp/nbf, token_use, client_id), then
+ * that its session was not signed out (lib/auth/revocation.ts), and returns the user; throws
+ * UnauthorizedError (401), or UnavailableError (503) if the keys or the revocation list cannot be
+ * read. Also used by the WebSocket $connect handler (token in the query string).
  */
 export async function verifyAccessToken(token: string | undefined | null): Promise<AuthUser> {
-  return verifyWith(containerVerifier(), token);
+  const user = await verifyWith(containerVerifier(), token);
+  if (await isSessionRevoked(user.sessionId)) throw new UnauthorizedError('This session was signed out; sign in again');
+  return user;
 }
 
 /** Verifies `Authorization: Bearer <access token>`. */

@@ -15,6 +15,10 @@ export interface AuthUser {
   roles: Role[];
   clientId: string;
   scopes: string[];
+  /** The sign-in session the token belongs to (see sessionIdOf); sign-out revokes it. */
+  sessionId?: string;
+  /** The token's `exp` (epoch seconds). */
+  expiresAt?: number;
 }
 
 export interface VerifierSettings {
@@ -98,8 +102,18 @@ function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+/**
+ * The sign-in session of a token: Cognito's `origin_jti` (shared by every access token refreshed
+ * from the same refresh token); cognito-local does not issue it, so there the token's own `jti`.
+ */
+export function sessionIdOf(payload: JwtPayload): string | undefined {
+  const id = payload.origin_jti ?? payload.jti;
+  return typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : undefined;
+}
+
 export function userFromClaims(payload: JwtPayload): AuthUser {
   const groups = stringArray(payload['cognito:groups']);
+  const sessionId = sessionIdOf(payload);
   return {
     sub: String(payload.sub),
     username: typeof payload.username === 'string' ? payload.username : undefined,
@@ -107,6 +121,8 @@ export function userFromClaims(payload: JwtPayload): AuthUser {
     roles: rolesForGroups(groups),
     clientId: String(payload.client_id),
     scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+    ...(sessionId ? { sessionId } : {}),
+    ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp } : {}),
   };
 }
 

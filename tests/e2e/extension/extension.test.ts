@@ -266,9 +266,14 @@ describe('browser extension (Chromium, local stack)', () => {
 
     const popup = await context.newPage();
     await popup.goto(`chrome-extension://${extensionId}/popup.html?tabId=${tabId}`);
+    const signedIn = (await session())['cf.tokens'] as { accessToken: string };
+    const me = async () => (await fetch(`${env('API_URL')}/me`, { headers: { authorization: `Bearer ${signedIn.accessToken}` } })).status;
+    expect(await me()).toBe(200);
     await popup.getByRole('button', { name: 'Sign out' }).click();
     await popup.getByRole('heading', { name: 'Sign in to clip videos' }).waitFor();
     expect((await session())['cf.tokens']).toBeUndefined();
+    // Signed out through the API: the old access token no longer works there (not only once it expires).
+    expect(await me()).toBe(401);
 
     await popup.getByLabel('Email').fill(mfaUser.email);
     await popup.getByLabel('Password').fill(mfaUser.password);

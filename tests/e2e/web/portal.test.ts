@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AdminAddUserToGroupCommand, RevokeTokenCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { cognitoTestClient, createTestUser, testPassword } from '../../support/users.ts';
-import { seal } from '../../../web/app/lib/session.server.ts';
+import { seal, unseal } from '../../../web/app/lib/session.server.ts';
 import { makeSampleVideo } from '../../../scripts/make-sample-video.ts';
 import { DOWNLOADS, confirmationCode, launchBrowser, screenshot, startPortal, trackConsole, type Portal } from './support.ts';
 
@@ -197,9 +197,18 @@ describe('portal (browser, full local stack)', () => {
 
     // Sign out: back to sign-in; protected pages redirect with a return path.
     await p.goto(`${portal.url}/dashboard`);
+    // The session's access token, from the sealed cookie (this suite started the portal: known secret).
+    if (!portal.secret) throw new Error('the sign-out check needs the portal started by this suite (known SESSION_SECRET)');
+    const sealed = (await context.cookies(portal.url)).find((c) => c.name === 'cf_session')?.value ?? '';
+    const accessToken = unseal(decodeURIComponent(sealed), portal.secret)?.tokens?.accessToken;
+    expect(accessToken).toBeTruthy();
+    const me = async () => (await fetch(`${process.env.API_URL}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+    expect(await me()).toBe(200);
     await p.getByRole('button', { name: 'Sign out' }).first().click();
     await p.waitForURL('**/signin');
     await p.getByText('You are signed out.').waitFor();
+    // The portal signed out through the API: that access token is refused at once.
+    expect(await me()).toBe(401);
     await p.goto(`${portal.url}/billing`);
     expect(path(p)).toBe('/signin');
     expect(new URL(p.url()).searchParams.get('redirectTo')).toBe('/billing');

@@ -58,6 +58,10 @@ describe('sign-up → confirm → sign-in → /me → refresh → logout → ref
     expect(refreshed.status).toBe(200);
     expect((await call('GET', '/me', { token: refreshed.body.accessToken })).status).toBe(200);
 
+    // Another device's session, which must outlive this one's sign-out.
+    const otherDevice = await call<{ accessToken: string }>('POST', '/auth/signin', { body: { email: address, password: PASSWORD } });
+    expect(otherDevice.status).toBe(200);
+
     // Logout needs a valid access token, then revokes the refresh token.
     expect((await call('POST', '/auth/logout', { body: { refreshToken: signIn.body.refreshToken } })).status).toBe(401);
     const logout = await call('POST', '/auth/logout', { token: refreshed.body.accessToken, body: { refreshToken: signIn.body.refreshToken } });
@@ -65,6 +69,13 @@ describe('sign-up → confirm → sign-in → /me → refresh → logout → ref
     const after = await call('POST', '/auth/refresh', { body: { refreshToken: signIn.body.refreshToken } });
     expect(after.status).toBe(401);
     expect(after.body).toMatchObject({ error: { code: 'REFRESH_TOKEN_INVALID' } });
+    // The signed-out session's access token stops working at once, not when it expires …
+    const revoked = await call('GET', '/me', { token: refreshed.body.accessToken });
+    expect(revoked.status).toBe(401);
+    expect(revoked.body).toMatchObject({ error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/signed out/) } });
+    expect((await call('GET', '/jobs', { token: refreshed.body.accessToken })).status).toBe(401);
+    // … while the other device stays signed in.
+    expect((await call('GET', '/me', { token: otherDevice.body.accessToken })).status).toBe(200);
   });
 
   it('refuses a weak password (naming the policy) and an existing email', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, jest, test } from '@jest/globals';
-import { AuthError, SessionManager, createSingleFlight, memoryTokenStorage, type SessionEvent, type Tokens } from '../../../lib/auth-client/index.ts';
+import { AuthError, SessionManager, createSingleFlight, memoryTokenStorage, signOutThroughApi, type FetchLike, type SessionEvent, type Tokens } from '../../../lib/auth-client/index.ts';
 import { fakeTokens } from './helpers.ts';
 
 function setup(opts: { expiresInMs: number; refresh?: (rt: string) => Promise<Tokens> }) {
@@ -9,7 +9,7 @@ function setup(opts: { expiresInMs: number; refresh?: (rt: string) => Promise<To
     await new Promise((r) => setTimeout(r, 5));
     return fakeTokens({ expiresAt: now + 3_600_000, email: 'ada@example.com' });
   }));
-  const revokeToken = jest.fn(async (_rt: string) => {});
+  const revokeToken = jest.fn(async (_rt: string, _at?: string) => {});
   const manager = new SessionManager({ storage, client: { refresh, revokeToken }, refreshMarginSeconds: 60, now: () => now });
   const events: SessionEvent[] = [];
   manager.on((e) => events.push(e));
@@ -74,8 +74,9 @@ describe('SessionManager', () => {
   test('sign-out revokes the refresh token and clears storage even when revoke fails', async () => {
     const { manager, storage, revokeToken, events } = setup({ expiresInMs: 600_000 });
     revokeToken.mockRejectedValueOnce(new AuthError('NetworkError', 'down', 503));
+    const { accessToken } = storage.current()!;
     await manager.signOut();
-    expect(revokeToken).toHaveBeenCalledWith('refresh-1');
+    expect(revokeToken).toHaveBeenCalledWith('refresh-1', accessToken);
     expect(storage.current()).toBeNull();
     expect(events.at(-1)).toEqual({ type: 'signed-out' });
     await expect(manager.getSession()).resolves.toBeNull();
@@ -100,5 +101,41 @@ describe('SessionManager', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('signOutThroughApi', () => {
+  const cognito = () => ({ refresh: jest.fn(async (_rt: string) => fakeTokens({ expiresAt: 0 })), revokeToken: jest.fn(async (_rt: string) => {}) });
+
+  test('signs out through POST /auth/logout with the access token; Cognito is not called', async () => {
+    const client = cognito();
+    const fetch = jest.fn(async (_url: string, _init: { method: string; headers: Record<string, string>; body: string }) => ({ status: 204 }) as Response);
+    await signOutThroughApi(client, { url: 'https://api.example/', fetch }).revokeToken('refresh-1', 'access-1');
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('https://api.example/auth/logout');
+    expect(init).toMatchObject({ method: 'POST', headers: { authorization: 'Bearer access-1', 'content-type': 'application/json' } });
+    expect(JSON.parse(init.body)).toEqual({ refreshToken: 'refresh-1' });
+    expect(client.revokeToken).not.toHaveBeenCalled();
+  });
+
+  test.each([
+    ['the API refuses the (expired) access token', async () => ({ status: 401 }) as Response],
+    ['the API cannot be reached', async (): Promise<Response> => { throw new TypeError('fetch failed'); }],
+  ])('falls back to Cognito when %s', async (_case, impl) => {
+    const client = cognito();
+    await signOutThroughApi(client, { url: 'https://api.example', fetch: jest.fn<FetchLike>(impl) }).revokeToken('refresh-1', 'access-1');
+    expect(client.revokeToken).toHaveBeenCalledWith('refresh-1');
+  });
+
+  test('without an access token it goes straight to Cognito; refresh is untouched', async () => {
+    const client = cognito();
+    const fetch = jest.fn<FetchLike>(async () => ({ status: 204 }) as Response);
+    const wrapped = signOutThroughApi(client, { url: 'https://api.example', fetch });
+    await wrapped.revokeToken('refresh-1');
+    expect(fetch).not.toHaveBeenCalled();
+    expect(client.revokeToken).toHaveBeenCalledWith('refresh-1');
+    await wrapped.refresh('refresh-1');
+    expect(client.refresh).toHaveBeenCalledWith('refresh-1');
   });
 });

@@ -76,7 +76,8 @@ describe.each(modes)('access token verification — $name', (mode) => {
   const verifier = () => createVerifier(mode.settings());
 
   it('accepts a valid access token and maps groups to roles', async () => {
-    const user = await verifyWith(verifier(), signRs256(ours, claims()));
+    const exp = nowSeconds() + 900;
+    const user = await verifyWith(verifier(), signRs256(ours, claims({ exp })));
     expect(user).toEqual({
       sub: '6f1c2d1e-1111-4222-8333-944445555666',
       username: '6f1c2d1e-1111-4222-8333-944445555666',
@@ -84,8 +85,15 @@ describe.each(modes)('access token verification — $name', (mode) => {
       roles: ['admin', 'support', 'user'],
       clientId: CLIENT_ID,
       scopes: ['aws.cognito.signin.user.admin'],
+      sessionId: 'jti-1',
+      expiresAt: exp,
     });
     if (mode.requested.length) expect(mode.requested.every((u) => u === `${AWS_ISSUER}/.well-known/jwks.json`)).toBe(true);
+  });
+
+  it("names the token's session by Cognito's origin_jti, else its jti (cognito-local)", async () => {
+    expect((await verifyWith(verifier(), signRs256(ours, claims({ origin_jti: 'origin-7' })))).sessionId).toBe('origin-7');
+    expect((await verifyWith(verifier(), signRs256(ours, claims({ jti: undefined })))).sessionId).toBeUndefined();
   });
 
   it('accepts a token that expired within the grace period (clock skew)', async () => {

@@ -4,7 +4,9 @@ import {
   SessionManager,
   createCognitoClient,
   createSingleFlight,
+  signOutThroughApi,
   type Session,
+  type SessionClient,
   type Tokens,
   type User,
 } from '../../../lib/auth-client/index.ts';
@@ -28,13 +30,20 @@ export function cognito() {
   return client;
 }
 
+/** The session's client: Cognito, with sign-out through the API (it also ends the access tokens there). */
+let sessionClient: SessionClient | undefined;
+function sessionCognito(): SessionClient {
+  sessionClient ??= signOutThroughApi(cognito(), { url: portalEnv().API_URL });
+  return sessionClient;
+}
+
 const flights = createSingleFlight<Tokens | null>();
 
 export function sessionOf(context: Readonly<RouterContextProvider>): SessionHandle {
   return context.get(sessionContext);
 }
 
-export function managerFor(handle: SessionHandle, deps = { client: cognito() }): SessionManager {
+export function managerFor(handle: SessionHandle, deps: { client: SessionClient } = { client: sessionCognito() }): SessionManager {
   return new SessionManager({
     storage: {
       get: () => handle.get('tokens') ?? null,

@@ -9,7 +9,8 @@ import { revokeSession } from '../../lib/auth/revocation.ts';
  * stop working here at once (not only when they expire).
  */
 export const handler = route({ body: logoutBody }, async (req) => {
+  // Ours first: if Cognito then fails, the access tokens are already refused here.
+  await revokeSession({ sessionId: req.user.sessionId ?? '', userId: req.user.sub });
   await logout(cognitoDeps(), req.body.refreshToken);
-  await revokeSession({ sessionId: req.user.sessionId, userId: req.user.sub, expiresAt: req.user.expiresAt });
   return json(204);
 });

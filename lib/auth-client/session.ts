@@ -44,7 +44,7 @@ export interface SessionClient {
  */
 export function signOutThroughApi<C extends SessionClient>(
   client: C,
-  api: { url: string; fetch?: FetchLike },
+  api: { url: string; fetch?: FetchLike; timeoutMs?: number },
 ): Omit<C, 'revokeToken'> & Pick<SessionClient, 'revokeToken'> {
   const doFetch = api.fetch ?? ((input, init) => globalThis.fetch(input, init));
   return {
@@ -52,11 +52,17 @@ export function signOutThroughApi<C extends SessionClient>(
     async revokeToken(refreshToken: string, accessToken?: string): Promise<void> {
       if (accessToken) {
         try {
-          const res = await doFetch(`${api.url.replace(/\/+$/, '')}/auth/logout`, {
+          const call = doFetch(`${api.url.replace(/\/+$/, '')}/auth/logout`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
             body: JSON.stringify({ refreshToken }),
           });
+          // A hung API must not hang sign-out: after a few seconds Cognito is asked directly.
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const timeout = new Promise<{ status: number }>((resolve) => {
+            timer = setTimeout(() => resolve({ status: 0 }), api.timeoutMs ?? 5000);
+          });
+          const res = await Promise.race([call, timeout]).finally(() => clearTimeout(timer));
           if (res.status === 204) return;
         } catch {
           // Unreachable API: Cognito below still revokes the refresh token.

@@ -44,6 +44,8 @@ const containerVerifier = (): VerifyFn => (verifier ??= createVerifier(verifierS
  */
 export async function verifyAccessToken(token: string | undefined | null): Promise<AuthUser> {
   const user = await verifyWith(containerVerifier(), token);
+  // Cognito and cognito-local always issue a jti; a token without one could not be signed out.
+  if (!user.sessionId) throw new UnauthorizedError('Invalid access token');
   if (await isSessionRevoked(user.sessionId)) throw new UnauthorizedError('This session was signed out; sign in again');
   return user;
 }

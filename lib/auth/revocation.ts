@@ -11,25 +11,21 @@ import { logger } from '../http/logger.ts';
  * request checks that record (one strongly consistent GetItem).
  */
 
-/** After the token's own expiry, an hour of margin for tokens refreshed just before sign-out and clock skew. */
-const MARGIN_SECONDS = 3600;
+/**
+ * How long the record is kept: Cognito access tokens live at most one day (ours: 30 minutes,
+ * resources/cognito.yml), so a day after sign-out no token of the session can still be valid.
+ */
+const KEEP_SECONDS = 24 * 3600 + 300;
 
-export async function revokeSession(session: { sessionId?: string; userId: string; expiresAt?: number }, now = new Date()): Promise<void> {
-  if (!session.sessionId) return;
-  const nowSeconds = Math.floor(now.getTime() / 1000);
+export async function revokeSession(session: { sessionId: string; userId: string }, now = new Date()): Promise<void> {
+  if (!session.sessionId) throw new Error('revokeSession needs the session id of a verified token');
   await RevokedSessionEntity.build(PutItemCommand)
-    .item({
-      sessionId: session.sessionId,
-      userId: session.userId,
-      revokedAt: now.toISOString(),
-      expiresAt: Math.max(session.expiresAt ?? nowSeconds, nowSeconds) + MARGIN_SECONDS,
-    })
+    .item({ sessionId: session.sessionId, userId: session.userId, revokedAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + KEEP_SECONDS })
     .send();
 }
 
 /** True when the session was signed out. A table that cannot be read → 503 (never a silent pass). */
-export async function isSessionRevoked(sessionId: string | undefined): Promise<boolean> {
-  if (!sessionId) return false;
+export async function isSessionRevoked(sessionId: string): Promise<boolean> {
   try {
     const { Item } = await RevokedSessionEntity.build(GetItemCommand).key({ sessionId }).options({ consistent: true, attributes: ['sessionId'] }).send();
     return Item !== undefined;

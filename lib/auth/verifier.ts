@@ -17,8 +17,6 @@ export interface AuthUser {
   scopes: string[];
   /** The sign-in session the token belongs to (see sessionIdOf); sign-out revokes it. */
   sessionId?: string;
-  /** The token's `exp` (epoch seconds). */
-  expiresAt?: number;
 }
 
 export interface VerifierSettings {
@@ -122,7 +120,6 @@ export function userFromClaims(payload: JwtPayload): AuthUser {
     clientId: String(payload.client_id),
     scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
     ...(sessionId ? { sessionId } : {}),
-    ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp } : {}),
   };
 }
 

@@ -211,7 +211,9 @@ export async function createJob(userId: string, body: CreateJobBody, idempotency
       { status: 'failed', stage: null, progress: 100, error: { code: JobErrorCode.INTERNAL, message: 'The job could not be queued' }, creditsCharged: 0 },
       deps.clock.now().toISOString(),
     );
-    // The failed write returned the credits; a job that was not live any more was refunded by whoever ended it.
+    // The failed write returned the credits. A job already ended (cancelled before its hold was
+    // taken) had nothing to refund then: return the hold now (idempotent).
+    if (!failed) await deps.billing.refundCredits({ userId, jobId, reason: 'cancelled' });
     if (failed) await publishFinished(deps.events, failed).catch(() => undefined);
     throw new UnavailableError('The job could not be queued; your credits were returned. Please retry.');
   }

@@ -110,6 +110,9 @@ function request(job: WorkflowJob, stage: Stage, extra: Partial<JobPatch> = {}, 
 function finished(job: WorkflowJob, event: WorkflowEvent): Step {
   let repair: Action[] = [];
   if (job.status === 'cancelled' && event.type === 'job.cancelled') repair = [{ type: 'refund', reason: 'cancelled' }];
+  // Cancelled (or failed) between its creation and its credit hold: that finish had nothing to
+  // refund yet, so the hold taken afterwards is returned here.
+  if ((job.status === 'cancelled' || job.status === 'failed') && event.type === 'job.requested') repair = [{ type: 'refund', reason: job.status }];
   if (job.status === 'failed' && event.type === 'stage.failed') repair = [{ type: 'refund', reason: event.error.code }, { type: 'publishFinished' }];
   if (job.status === 'succeeded' && event.type === 'stage.completed' && event.stage === 'finalize') repair = [{ type: 'publishFinished' }];
   return { kind: 'ignore', reason: `job is already ${job.status}`, actions: repair };

@@ -222,6 +222,10 @@ export function ffmpegDecodableCodecs(): Promise<Set<string>> {
     }
     return set;
   });
+  // A failed listing (a transient spawn failure) is asked again next time, not cached.
+  decodableCodecs.catch(() => {
+    decodableCodecs = undefined;
+  });
   return decodableCodecs;
 }
 

@@ -86,6 +86,10 @@ function startHelper(): ChildProcess {
   });
   const lost = (why: string) => {
     if (helper === proc) helper = undefined;
+    // Whatever state it is in, it is not used again (a later run starts a new one).
+    proc.kill('SIGKILL');
+    proc.unref();
+    proc.channel?.unref();
     for (const [id, target] of running) {
       running.delete(id);
       target.emit('error', new Error(`the process launcher ${why}`));

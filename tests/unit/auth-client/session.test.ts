@@ -128,6 +128,13 @@ describe('signOutThroughApi', () => {
     expect(client.revokeToken).toHaveBeenCalledWith('refresh-1');
   });
 
+  test('falls back to Cognito when the API does not answer in time', async () => {
+    const client = cognito();
+    const hung = jest.fn<FetchLike>(() => new Promise(() => {}));
+    await signOutThroughApi(client, { url: 'https://api.example', fetch: hung, timeoutMs: 20 }).revokeToken('refresh-1', 'access-1');
+    expect(client.revokeToken).toHaveBeenCalledWith('refresh-1');
+  });
+
   test('without an access token it goes straight to Cognito; refresh is untouched', async () => {
     const client = cognito();
     const fetch = jest.fn<FetchLike>(async () => ({ status: 204 }) as Response);

@@ -100,6 +100,20 @@ describe('jobs API (lib/jobs/api.ts)', () => {
     expect(deps.billing.balances.get(USER)).toBe(10);
   });
 
+  it('a job cancelled before its credits were held gets them back when its event cannot be published', async () => {
+    // The cancel lands between the job's creation and its hold: that finish had nothing to refund.
+    const reserve = deps.billing.reserveCredits.bind(deps.billing);
+    deps.billing.reserveCredits = async (input) => {
+      const [job] = [...deps.store.jobs.values()];
+      await cancelJob(USER, job!.jobId, deps);
+      deps.events.failNext = 1;
+      return reserve(input);
+    };
+    expect(await rejection(createJob(USER, jobCreateBody(), undefined, deps))).toMatchObject({ status: 503 });
+    expect(deps.billing.balances.get(USER)).toBe(10);
+    expect([...deps.billing.holds.values()].map((h) => h.status)).toEqual(['refunded']);
+  });
+
   it("another user's job is 404 everywhere", async () => {
     const { jobId } = await createJob(USER, jobCreateBody(), undefined, deps);
     expect(await rejection(getJob('someone-else', jobId, deps))).toMatchObject({ status: 404 });

@@ -140,6 +140,11 @@ describe('nextStep: the job workflow', () => {
     expect(nextStep(job(), jobCancelled(J))).toMatchObject({ kind: 'ignore', actions: [] });
   });
 
+  it('job.requested for a job cancelled before its credit hold was taken returns the hold', () => {
+    expect(nextStep(job({ status: 'cancelled', stage: null }), jobRequested(J))).toEqual({ kind: 'ignore', reason: 'job is already cancelled', actions: [{ type: 'refund', reason: 'cancelled' }] });
+    expect(nextStep(job({ status: 'failed', stage: null }), jobRequested(J))).toMatchObject({ kind: 'ignore', actions: [{ type: 'refund', reason: 'failed' }] });
+  });
+
   it('events for a finished job change nothing; repairs are idempotent actions only', () => {
     expect(nextStep(job({ status: 'cancelled', stage: 'audio' }), stageCompleted(J, 'audio'))).toMatchObject({ kind: 'ignore', actions: [] });
     expect(nextStep(job({ status: 'failed', stage: 'probe' }), stageFailed(J, 'probe'))).toMatchObject({

@@ -112,7 +112,12 @@ function publicLimits(l: AccountLimits): AccountLimits {
 }
 
 export async function quote(userId: string, body: QuoteBody, deps: ApiDeps): Promise<QuoteResponse> {
-  const [info, account, balance] = await Promise.all([probeSource(userId, body, deps), deps.billing.getAccount(userId), deps.billing.getBalance(userId)]);
+  // The balance is read after the account: a new user's first getAccount grants the free allowance.
+  const accountThenBalance = async () => {
+    const account = await deps.billing.getAccount(userId);
+    return [account, await deps.billing.getBalance(userId)] as const;
+  };
+  const [info, [account, balance]] = await Promise.all([probeSource(userId, body, deps), accountThenBalance()]);
   const span = spanOf(info, body);
   const credits = deps.billing.creditsForDuration(span.seconds);
   return {

@@ -29,6 +29,17 @@ describe('jobs API (lib/jobs/api.ts)', () => {
     expect(deps.media.calls).toEqual(['probeRemote']);
   });
 
+  it("a new user's first quote counts the free allowance that creating the account grants", async () => {
+    deps.billing.balances.delete(USER);
+    const getAccount = deps.billing.getAccount.bind(deps.billing);
+    deps.billing.getAccount = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      deps.billing.balances.set(USER, 30);
+      return getAccount();
+    };
+    expect(await quote(USER, { url: 'https://media.example.com/a.mp4' }, deps)).toMatchObject({ credits: 2, balance: 30, affordable: true });
+  });
+
   it('quotes a range: only its minutes, clamped to the video', async () => {
     deps.media.info = { ...deps.media.info, durationSeconds: 3600 };
     const q = await quote(USER, { url: 'https://media.example.com/a.mp4', range: { startSeconds: 3300, endSeconds: 3900 } }, deps);

@@ -148,10 +148,6 @@ export function createCognitoClient(options: CognitoClientOptions) {
       await call('RevokeToken', { ClientId: config.clientId, Token: refreshToken });
     },
 
-    /** Signs out of every device (not supported by cognito-local). */
-    async globalSignOut(accessToken: string): Promise<void> {
-      await call('GlobalSignOut', { AccessToken: accessToken });
-    },
 
     async getUser(accessToken: string): Promise<CognitoUserAttributes> {
       const out = await call<{ Username?: string; UserAttributes?: { Name: string; Value?: string }[]; UserMFASettingList?: string[] }>(

@@ -4,6 +4,7 @@ import {
   ConfirmSignUpCommand,
   ForgotPasswordCommand,
   GetUserCommand,
+  GlobalSignOutCommand,
   InitiateAuthCommand,
   ListUsersCommand,
   RespondToAuthChallengeCommand,
@@ -191,6 +192,23 @@ export async function logout(deps: CognitoDeps, refreshToken: string): Promise<v
     await deps.client.send(new RevokeTokenCommand({ ClientId: deps.clientId, Token: refreshToken }));
   } catch (err) {
     if ((err as Error).name === 'NotAuthorizedException') return;
+    throw mapCognitoError(err, 'logout');
+  }
+}
+
+/**
+ * Signs the user out of every device at Cognito (all refresh tokens revoked). cognito-local does
+ * not implement GlobalSignOut (it answers `CognitoLocal#Unsupported`); there the API's own
+ * sign-out record (lib/auth/revocation.ts) is what ends the other sessions' access tokens.
+ * Returns whether Cognito did it.
+ */
+export async function globalSignOut(deps: CognitoDeps, accessToken: string): Promise<boolean> {
+  try {
+    await deps.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }));
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'Unsupported') return false;
+    if ((err as Error).name === 'NotAuthorizedException') return true; // already signed out
     throw mapCognitoError(err, 'logout');
   }
 }

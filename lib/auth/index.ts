@@ -46,7 +46,9 @@ export async function verifyAccessToken(token: string | undefined | null): Promi
   const user = await verifyWith(containerVerifier(), token);
   // Cognito and cognito-local always issue a jti; a token without one could not be signed out.
   if (!user.sessionId) throw new UnauthorizedError('Invalid access token');
-  if (await isSessionRevoked(user.sessionId)) throw new UnauthorizedError('This session was signed out; sign in again');
+  if (await isSessionRevoked({ sub: user.sub, sessionId: user.sessionId, signedInAt: user.signedInAt })) {
+    throw new UnauthorizedError('This session was signed out; sign in again');
+  }
   return user;
 }
 

@@ -1,5 +1,6 @@
-import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
+import { QueryCommand } from 'dynamodb-toolbox/table/actions/query';
+import { AppTable } from '../db/table.ts';
 import { RevokedSessionEntity } from '../db/revoked-session.ts';
 import { UnavailableError } from '../http/errors.ts';
 import { logger } from '../http/logger.ts';
@@ -7,30 +8,61 @@ import { logger } from '../http/logger.ts';
 /**
  * Signed-out sessions. An access token is a signed JWT, valid until it expires (30 minutes): after
  * sign-out, Cognito rejects it for its own APIs, but our verifier alone would still accept it. So
- * POST /auth/logout also records the session (`sessionIdOf` in verifier.ts), and every verified
- * request checks that record (one strongly consistent GetItem).
+ * POST /auth/logout also records the sign-out, and every verified request checks the user's
+ * records (one strongly consistent Query):
+ *   - one session (`sessionIdOf` in verifier.ts): that session's tokens are refused;
+ *   - everywhere: every token whose sign-in (`auth_time`, else `iat`) came before it is refused.
  */
 
 /**
- * How long the record is kept: Cognito access tokens live at most one day (ours: 30 minutes,
- * resources/cognito.yml), so a day after sign-out no token of the session can still be valid.
+ * How long a record is kept: Cognito access tokens live at most one day (ours: 30 minutes,
+ * resources/cognito.yml), so a day after sign-out no token it concerns can still be valid.
  */
 const KEEP_SECONDS = 24 * 3600 + 300;
+
+const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
+export const sessionScope = (sessionId: string) => `SESSION#${sessionId}`;
+export const EVERYWHERE_SCOPE = 'ALL';
 
 export async function revokeSession(session: { sessionId: string; userId: string }, now = new Date()): Promise<void> {
   if (!session.sessionId) throw new Error('revokeSession needs the session id of a verified token');
   await RevokedSessionEntity.build(PutItemCommand)
-    .item({ sessionId: session.sessionId, userId: session.userId, revokedAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + KEEP_SECONDS })
+    .item({ userId: session.userId, scope: sessionScope(session.sessionId), revokedAt: now.toISOString(), expiresAt: epochSeconds(now) + KEEP_SECONDS })
     .send();
 }
 
-/** True when the session was signed out. A table that cannot be read → 503 (never a silent pass). */
-export async function isSessionRevoked(sessionId: string): Promise<boolean> {
+/** Sign out everywhere: every sign-in of the user before `now` is over. */
+export async function revokeAllSessions(userId: string, now = new Date()): Promise<void> {
+  await RevokedSessionEntity.build(PutItemCommand)
+    .item({ userId, scope: EVERYWHERE_SCOPE, revokedAt: now.toISOString(), before: epochSeconds(now), expiresAt: epochSeconds(now) + KEEP_SECONDS })
+    .send();
+}
+
+export interface TokenSession {
+  sub: string;
+  sessionId: string;
+  /** When the user signed in (auth_time, else iat), epoch seconds. */
+  signedInAt?: number;
+}
+
+/** Pure: does one of the user's sign-out records cover this token? */
+export function coveredBy(records: { scope: string; before?: number }[], token: TokenSession): boolean {
+  return records.some((r) =>
+    r.scope === EVERYWHERE_SCOPE ? r.before !== undefined && (token.signedInAt ?? 0) <= r.before : r.scope === sessionScope(token.sessionId),
+  );
+}
+
+/** True when the token's session was signed out. A list that cannot be read → 503 (never a silent pass). */
+export async function isSessionRevoked(token: TokenSession): Promise<boolean> {
   try {
-    const { Item } = await RevokedSessionEntity.build(GetItemCommand).key({ sessionId }).options({ consistent: true, attributes: ['sessionId'] }).send();
-    return Item !== undefined;
+    const { Items = [] } = await AppTable.build(QueryCommand)
+      .entities(RevokedSessionEntity)
+      .query({ partition: `REVOKED#${token.sub}` })
+      .options({ consistent: true, maxPages: 2 })
+      .send();
+    return coveredBy(Items, token);
   } catch (err) {
-    logger.error('could not check the session revocation list', { err });
+    logger.error('could not check the sign-out records', { err });
     throw new UnavailableError('Cannot check the session right now; please retry');
   }
 }

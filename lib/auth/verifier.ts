@@ -17,6 +17,8 @@ export interface AuthUser {
   scopes: string[];
   /** The sign-in session the token belongs to (see sessionIdOf); sign-out revokes it. */
   sessionId?: string;
+  /** When the user signed in (`auth_time`, else `iat`), epoch seconds; "sign out everywhere" compares it. */
+  signedInAt?: number;
 }
 
 export interface VerifierSettings {
@@ -112,6 +114,7 @@ export function sessionIdOf(payload: JwtPayload): string | undefined {
 export function userFromClaims(payload: JwtPayload): AuthUser {
   const groups = stringArray(payload['cognito:groups']);
   const sessionId = sessionIdOf(payload);
+  const signedInAt = typeof payload.auth_time === 'number' ? payload.auth_time : payload.iat;
   return {
     sub: String(payload.sub),
     username: typeof payload.username === 'string' ? payload.username : undefined,
@@ -120,6 +123,7 @@ export function userFromClaims(payload: JwtPayload): AuthUser {
     clientId: String(payload.client_id),
     scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
     ...(sessionId ? { sessionId } : {}),
+    ...(typeof signedInAt === 'number' ? { signedInAt } : {}),
   };
 }
 

@@ -75,7 +75,11 @@ export const signInResponse = z.union([tokensResponse, mfaChallengeResponse]);
 export const mfaBody = z.strictObject({ email: emailSchema, session: z.string().min(1).max(4096), code });
 
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(8192) });
-export const logoutBody = refreshBody;
+export const logoutBody = z.strictObject({
+  refreshToken: z.string().min(1).max(8192),
+  /** Sign out of every device: every sign-in before now ends, not only this session. */
+  everywhere: z.boolean().optional(),
+});
 
 export const forgotBody = z.strictObject({ email: emailSchema });
 export const forgotResponse = z.object({ message: z.string() });
@@ -149,7 +153,7 @@ export const authRoutes: RouteSpec[] = [
   { method: 'POST', path: '/auth/refresh', auth: 'public', summary: 'New access and ID tokens from a refresh token', body: refreshBody, responses: { 200: tokensResponse, 400: 'error', 401: 'error', ...limited } },
   { method: 'POST', path: '/auth/forgot', auth: 'public', summary: 'Start a password reset (same answer whether or not the account exists)', body: forgotBody, responses: { 202: forgotResponse, 400: 'error', ...limited } },
   { method: 'POST', path: '/auth/reset', auth: 'public', summary: 'Set a new password with the emailed code', body: resetBody, responses: { 200: resetResponse, 400: 'error', ...limited } },
-  { method: 'POST', path: '/auth/logout', auth: 'user', summary: 'Revoke a refresh token (and the access tokens issued from it)', body: logoutBody, responses: { 204: 'empty', 400: 'error', 401: 'error' } },
+  { method: 'POST', path: '/auth/logout', auth: 'user', summary: 'Sign out: revoke the refresh token and end the access tokens of this session at once (everywhere: true ends every session of the user)', body: logoutBody, responses: { 204: 'empty', 400: 'error', 401: 'error' } },
   { method: 'GET', path: '/me', auth: 'user', summary: 'The signed-in user: profile, groups, roles, MFA state', responses: { 200: profileSchema, 401: 'error' } },
   { method: 'PATCH', path: '/me', auth: 'user', summary: 'Update the allowed profile attributes (name, locale)', body: updateProfileBody, responses: { 200: profileSchema, 400: 'error', 401: 'error' } },
   { method: 'POST', path: '/me/mfa/totp', auth: 'user', summary: 'Start TOTP enrolment: a secret and an otpauth:// URI for authenticator apps', responses: { 200: totpAssociateResponse, 401: 'error' } },

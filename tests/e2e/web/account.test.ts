@@ -314,6 +314,24 @@ describe('portal account features (browser, full local stack)', () => {
     await p.getByText('(0:30 – 1:30)').waitFor();
   }, 240_000);
 
+  test('sign out everywhere: this browser and another device are signed out at once', async () => {
+    const { page: p } = await newPage();
+    const user = await createTestUser({ prefix: 'e2e-everywhere' });
+    const otherDevice = user.accessToken; // the session createTestUser signed in, e.g. a phone
+    const me = async () => (await fetch(`${process.env.API_URL}/me`, { headers: { authorization: `Bearer ${otherDevice}` } })).status;
+    expect(await me()).toBe(200);
+    // Sign-in times have one-second resolution: keep the browser's sign-in apart from the other's.
+    await new Promise((r) => setTimeout(r, 1100));
+    await signInThroughPortal(p, portal.url, user.email, user.password, '/profile');
+    await p.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await p.waitForURL('**/signin');
+    await p.getByText('You are signed out on every device.').waitFor();
+    await screenshot(p, '28-signed-out-everywhere');
+    expect(await me()).toBe(401);
+    await p.goto(`${portal.url}/profile`);
+    expect(new URL(p.url()).pathname).toBe('/signin');
+  }, 120_000);
+
   test('small screens: the job form (file upload) and the profile fit a phone', async () => {
     const { page: p } = await newPage();
     await p.setViewportSize({ width: 390, height: 844 });

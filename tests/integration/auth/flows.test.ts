@@ -78,6 +78,26 @@ describe('sign-up → confirm → sign-in → /me → refresh → logout → ref
     expect((await call('GET', '/me', { token: otherDevice.body.accessToken })).status).toBe(200);
   });
 
+  it('sign out everywhere: every current session gets 401 at once; signing in again works', async () => {
+    const user = await createTestUser({ prefix: 'everywhere' });
+    const signIn = () => call<{ accessToken: string; refreshToken: string }>('POST', '/auth/signin', { body: { email: user.email, password: user.password } });
+    const [laptop, phone] = [await signIn(), await signIn()];
+    const me = async (token: string) => (await call('GET', '/me', { token })).status;
+    expect([await me(laptop.body.accessToken), await me(phone.body.accessToken), await me(user.accessToken)]).toEqual([200, 200, 200]);
+
+    const out = await call('POST', '/auth/logout', { token: laptop.body.accessToken, body: { refreshToken: laptop.body.refreshToken, everywhere: true } });
+    expect(out.status).toBe(204);
+    expect([await me(laptop.body.accessToken), await me(phone.body.accessToken), await me(user.accessToken)]).toEqual([401, 401, 401]);
+    expect((await call('POST', '/auth/refresh', { body: { refreshToken: laptop.body.refreshToken } })).status).toBe(401);
+
+    // Sign-in times have one-second resolution: a sign-in in a later second is a new one.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await signIn();
+    expect(again.status).toBe(200);
+    expect(await me(again.body.accessToken)).toBe(200);
+    expect((await call('POST', '/auth/logout', { token: again.body.accessToken, body: { refreshToken: 'x', everywhere: 'yes' } })).status).toBe(400);
+  });
+
   it('refuses a weak password (naming the policy) and an existing email', async () => {
     const weak = await call<{ error: { code: string; message: string } }>('POST', '/auth/signup', { body: { email: email(), password: 'password', name: 'W' } });
     expect(weak.status).toBe(400);

@@ -85,8 +85,15 @@ describe.each(modes)('access token verification — $name', (mode) => {
       clientId: CLIENT_ID,
       scopes: ['aws.cognito.signin.user.admin'],
       sessionId: 'jti-1',
+      signedInAt: expect.any(Number),
     });
     if (mode.requested.length) expect(mode.requested.every((u) => u === `${AWS_ISSUER}/.well-known/jwks.json`)).toBe(true);
+  });
+
+  it('dates the sign-in by auth_time (kept across refreshes on AWS), else iat', async () => {
+    expect((await verifyWith(verifier(), signRs256(ours, claims({ auth_time: 1000, iat: nowSeconds() })))).signedInAt).toBe(1000);
+    const iat = nowSeconds() - 5;
+    expect((await verifyWith(verifier(), signRs256(ours, claims({ auth_time: undefined, iat })))).signedInAt).toBe(iat);
   });
 
   it("names the token's session by Cognito's origin_jti, else its jti (cognito-local)", async () => {

@@ -2,9 +2,8 @@ import QRCode from 'qrcode';
 import { data, redirect } from 'react-router';
 import { z } from 'zod';
 import { profileSchema, totpAssociateResponse, totpVerifyBody, totpVerifyResponse, updateProfileBody } from '../../../lib/contracts/auth.ts';
-import { AuthError } from '../../../lib/auth-client/index.ts';
 import { api, ApiError, rethrowApi } from '../lib/api.server.ts';
-import { cognito, requireUser, sessionOf, type Args } from '../lib/auth.server.ts';
+import { requireUser, sessionOf, type Args } from '../lib/auth.server.ts';
 import type { ActionResult } from '../lib/forms.server.ts';
 
 export async function profileLoader(args: Args) {
@@ -54,13 +53,10 @@ export async function profileAction(args: Args) {
         handle.flash('info', 'Two-factor authentication is off.');
         return redirect('/profile');
       case 'signout-everywhere': {
+        // The API records the sign-out (every session's access tokens are refused at once) and
+        // asks Cognito to revoke every refresh token (GlobalSignOut; cognito-local lacks it).
         const { tokens } = await requireUser(args);
-        try {
-          await cognito().globalSignOut(tokens.accessToken);
-        } catch (e) {
-          if (e instanceof AuthError) return data<ActionResult>({ formError: `Signing out other devices is not available here (${e.code}). You can still sign out of this browser.` }, { status: 502 });
-          throw e;
-        }
+        await api(args, 'POST', '/auth/logout', null, { body: { refreshToken: tokens.refreshToken, everywhere: true } });
         handle.destroy();
         handle.flash('success', 'You are signed out on every device.');
         return redirect('/signin');

@@ -24,36 +24,46 @@ const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 export const sessionScope = (sessionId: string) => `SESSION#${sessionId}`;
 export const EVERYWHERE_SCOPE = 'ALL';
 
-export async function revokeSession(session: { sessionId: string; userId: string }, now = new Date()): Promise<void> {
-  if (!session.sessionId) throw new Error('revokeSession needs the session id of a verified token');
-  await RevokedSessionEntity.build(PutItemCommand)
-    .item({ userId: session.userId, scope: sessionScope(session.sessionId), revokedAt: now.toISOString(), expiresAt: epochSeconds(now) + KEEP_SECONDS })
-    .send();
+/** One sign-out record: a session, or everything signed in up to `before` (epoch seconds). */
+export interface SignOutRule {
+  scope: string;
+  before?: number;
 }
 
-/** Sign out everywhere: every sign-in of the user before `now` is over. */
-export async function revokeAllSessions(userId: string, now = new Date()): Promise<void> {
+/** Sign out one session. Returns the rule it recorded. */
+export async function revokeSession(session: { sessionId: string; userId: string }, now = new Date()): Promise<SignOutRule> {
+  if (!session.sessionId) throw new Error('revokeSession needs the session id of a verified token');
+  const rule = { scope: sessionScope(session.sessionId) };
   await RevokedSessionEntity.build(PutItemCommand)
-    .item({ userId, scope: EVERYWHERE_SCOPE, revokedAt: now.toISOString(), before: epochSeconds(now), expiresAt: epochSeconds(now) + KEEP_SECONDS })
+    .item({ userId: session.userId, ...rule, revokedAt: now.toISOString(), expiresAt: epochSeconds(now) + KEEP_SECONDS })
     .send();
+  return rule;
+}
+
+/** Sign out everywhere: every sign-in of the user up to `now` is over. Returns the rule it recorded. */
+export async function revokeAllSessions(userId: string, now = new Date()): Promise<SignOutRule> {
+  const rule = { scope: EVERYWHERE_SCOPE, before: epochSeconds(now) };
+  await RevokedSessionEntity.build(PutItemCommand)
+    .item({ userId, ...rule, revokedAt: now.toISOString(), expiresAt: epochSeconds(now) + KEEP_SECONDS })
+    .send();
+  return rule;
 }
 
 export interface TokenSession {
-  sub: string;
   sessionId: string;
   /** When the user signed in (auth_time, else iat), epoch seconds. */
   signedInAt?: number;
 }
 
 /** Pure: does one of the user's sign-out records cover this token? */
-export function coveredBy(records: { scope: string; before?: number }[], token: TokenSession): boolean {
+export function coveredBy(records: SignOutRule[], token: TokenSession): boolean {
   return records.some((r) =>
     r.scope === EVERYWHERE_SCOPE ? r.before !== undefined && (token.signedInAt ?? 0) <= r.before : r.scope === sessionScope(token.sessionId),
   );
 }
 
 /** True when the token's session was signed out. A list that cannot be read → 503 (never a silent pass). */
-export async function isSessionRevoked(token: TokenSession): Promise<boolean> {
+export async function isSessionRevoked(token: TokenSession & { sub: string }): Promise<boolean> {
   try {
     const { Items = [] } = await AppTable.build(QueryCommand)
       .entities(RevokedSessionEntity)

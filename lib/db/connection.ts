@@ -25,6 +25,10 @@ const connectionSchema = item({
   expiresAt: number(),
   /** Jobs this connection is limited to (absent = every job of the user). */
   jobIds: set(string()).optional(),
+  /** The sign-in session of the token it connected with (sign-out closes the session's sockets). */
+  sessionId: string().optional(),
+  /** That token's sign-in time (epoch seconds; "sign out everywhere" closes older ones). */
+  signedInAt: number().optional(),
 });
 
 export const ConnectionEntity = new Entity({
@@ -43,7 +47,12 @@ export const ConnectionEntity = new Entity({
   timestamps: false,
 });
 
-export interface ConnectionRecord {
+export interface ConnectionSession {
+  sessionId?: string;
+  signedInAt?: number;
+}
+
+export interface ConnectionRecord extends ConnectionSession {
   userId: string;
   connectionId: string;
   connectedAt: string;
@@ -51,18 +60,27 @@ export interface ConnectionRecord {
   jobIds: string[];
 }
 
-type Stored = { userId: string; connectionId: string; connectedAt: string; expiresAt: number; jobIds?: Set<string> };
+type Stored = { userId: string; connectionId: string; connectedAt: string; expiresAt: number; jobIds?: Set<string> } & ConnectionSession;
 const toRecord = (i: Stored): ConnectionRecord => ({
   userId: i.userId,
   connectionId: i.connectionId,
   connectedAt: i.connectedAt,
   expiresAt: i.expiresAt,
   jobIds: i.jobIds ? [...i.jobIds].sort() : [],
+  ...(i.sessionId ? { sessionId: i.sessionId } : {}),
+  ...(typeof i.signedInAt === 'number' ? { signedInAt: i.signedInAt } : {}),
 });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-export async function putConnection(userId: string, connectionId: string, ttlSeconds = CONNECTION_TTL_SECONDS): Promise<ConnectionRecord> {
-  const record = { userId, connectionId, connectedAt: new Date().toISOString(), expiresAt: ttlIn(ttlSeconds) };
+export async function putConnection(userId: string, connectionId: string, session: ConnectionSession = {}, ttlSeconds = CONNECTION_TTL_SECONDS): Promise<ConnectionRecord> {
+  const record = {
+    userId,
+    connectionId,
+    connectedAt: new Date().toISOString(),
+    expiresAt: ttlIn(ttlSeconds),
+    ...(session.sessionId ? { sessionId: session.sessionId } : {}),
+    ...(typeof session.signedInAt === 'number' ? { signedInAt: session.signedInAt } : {}),
+  };
   await ConnectionEntity.build(PutItemCommand).item(record).send();
   return { ...record, jobIds: [] };
 }

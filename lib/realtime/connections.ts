@@ -29,7 +29,7 @@ export async function connect(
   if (!query.success) return { statusCode: 401 };
   try {
     const user = await deps.verify(query.data.token);
-    await deps.connections.put(user.sub, input.connectionId);
+    await deps.connections.put(user.sub, input.connectionId, { sessionId: user.sessionId, signedInAt: user.signedInAt });
     return { statusCode: 200, userId: user.sub };
   } catch (err) {
     if (err instanceof HttpError && (err.status === 401 || err.status === 503)) return { statusCode: err.status };

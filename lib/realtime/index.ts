@@ -10,6 +10,7 @@ import type { NotifierDeps } from './notify.ts';
 
 export { connect, disconnect, handleClientMessage, type RouteResult } from './connections.ts';
 export { notifyJobEvent, type NotifierDeps, type Delivered } from './notify.ts';
+export { closeSignedOutConnections } from './signout.ts';
 export { planMessages, creditsChanged } from './messages.ts';
 export { fanOut, wants, PushRetryableError } from './push.ts';
 export { isGone, managementPusher } from './management.ts';
@@ -18,7 +19,7 @@ export type * from './ports.ts';
 
 /** Connections in the application table (lib/db/connection.ts). */
 export const dynamoConnectionStore: ConnectionStore = {
-  put: (userId, connectionId) => putConnection(userId, connectionId),
+  put: (userId, connectionId, session) => putConnection(userId, connectionId, session),
   find: findConnection,
   listByUser: listUserConnections,
   remove: deleteConnection,

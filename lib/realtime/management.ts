@@ -1,4 +1,4 @@
-import { PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeleteConnectionCommand, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Pusher } from './ports.ts';
 
 /** HTTP status of an SDK error, when it has one. */
@@ -15,7 +15,7 @@ export function isGone(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === 'GoneException' || statusOf(err) === 410;
 }
 
-/** A Pusher over the API Gateway management API (postToConnection). */
+/** A Pusher over the API Gateway management API (postToConnection, deleteConnection). */
 export function managementPusher(client: () => ApiGatewayManagementApiClient): Pusher {
   const encoder = new TextEncoder();
   return {
@@ -26,6 +26,13 @@ export function managementPusher(client: () => ApiGatewayManagementApiClient): P
       } catch (err) {
         if (isGone(err)) return 'gone';
         throw err;
+      }
+    },
+    async close(connectionId) {
+      try {
+        await client().send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+      } catch (err) {
+        if (!isGone(err)) throw err;
       }
     },
   };

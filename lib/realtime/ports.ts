@@ -1,4 +1,4 @@
-import type { ConnectionRecord } from '../db/connection.ts';
+import type { ConnectionRecord, ConnectionSession } from '../db/connection.ts';
 import type { Allocated } from '../db/realtime-sequence.ts';
 import type { AuthUser } from '../auth/verifier.ts';
 
@@ -11,7 +11,7 @@ export type { ConnectionRecord } from '../db/connection.ts';
 export type { Allocated } from '../db/realtime-sequence.ts';
 
 export interface ConnectionStore {
-  put(userId: string, connectionId: string): Promise<ConnectionRecord>;
+  put(userId: string, connectionId: string, session?: ConnectionSession): Promise<ConnectionRecord>;
   find(connectionId: string): Promise<ConnectionRecord | undefined>;
   listByUser(userId: string): Promise<ConnectionRecord[]>;
   remove(userId: string, connectionId: string): Promise<void>;
@@ -33,6 +33,8 @@ export type PostOutcome = 'sent' | 'gone';
 export interface Pusher {
   /** Resolves `sent` or `gone`; throws on anything else (the error carries an HTTP status when it has one). */
   post(connectionId: string, data: string): Promise<PostOutcome>;
+  /** Closes the connection from the server side (a connection already gone is fine). */
+  close(connectionId: string): Promise<void>;
 }
 
 export type VerifyToken = (token: string) => Promise<AuthUser>;

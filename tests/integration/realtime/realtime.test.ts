@@ -96,6 +96,32 @@ describe('WebSocket API (serverless-offline) + notifier', () => {
     expect(JSON.stringify(b1.messages)).not.toContain(aJob);
   });
 
+  it("sign-out closes the signed-out session's sockets; another session's stay open", async () => {
+    const carol = await createTestUser({ prefix: 'rt-carol' });
+    const signIn = await fetch(`${process.env.API_URL}/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: carol.email, password: carol.password }),
+    });
+    const phone = (await signIn.json()) as { accessToken: string };
+    const [laptopSocket, phoneSocket] = [await connect(carol.accessToken), await connect(phone.accessToken)];
+    expect(await listUserConnections(carol.sub)).toHaveLength(2);
+
+    const out = await fetch(`${process.env.API_URL}/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${carol.accessToken}` },
+      body: JSON.stringify({ refreshToken: carol.refreshToken }),
+    });
+    expect(out.status).toBe(204);
+    await eventually(async () => laptopSocket.isClosed(), 10_000, 'the signed-out session\'s socket to close');
+    expect(phoneSocket.isClosed()).toBe(false);
+    phoneSocket.send({ action: 'ping' });
+    await phoneSocket.until((ms) => ms.some((m) => m.type === 'pong'), 10_000, 'pong on the other session');
+    expect((await listUserConnections(carol.sub)).length).toBe(1);
+    // The signed-out token cannot open a new one either.
+    expect(await upgradeStatus(carol.accessToken)).toBe(401);
+  });
+
   it('deletes a stale connection when the push answers 410, and a closed one on $disconnect', async () => {
     const live = await connect(alice.accessToken);
     const stale = `stale${randomUUID().replace(/-/g, '').slice(0, 10)}=`;

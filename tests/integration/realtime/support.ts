@@ -14,6 +14,8 @@ export interface TestSocket {
   /** Resolves once `predicate(messages)` holds (checked on every frame), or rejects after `ms`. */
   until(predicate: (messages: ServerMessage[]) => boolean, ms?: number, what?: string): Promise<ServerMessage[]>;
   close(): Promise<void>;
+  /** True once the socket closed (by either side). */
+  isClosed(): boolean;
 }
 
 export function wsUrl(token?: string): string {
@@ -48,6 +50,7 @@ export function openSocket(token: string | undefined, timeoutMs = 10_000): Promi
       clearTimeout(timer);
       ok({
         messages,
+        isClosed: () => closed,
         send: (body) => ws.send(JSON.stringify(body)),
         until: (predicate, ms = 15_000, what = 'messages') =>
           new Promise((done, timeout) => {

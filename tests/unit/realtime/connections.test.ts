@@ -3,7 +3,8 @@ import { connect, disconnect, handleClientMessage } from '../../../lib/realtime/
 import { UnauthorizedError, UnavailableError } from '../../../lib/http/errors.ts';
 import { MAX_SUBSCRIPTIONS, replyMessageSchema } from '../../../lib/contracts/realtime.ts';
 import type { AuthUser } from '../../../lib/auth/verifier.ts';
-import { memoryConnections } from './fakes.ts';
+import { closeSignedOutConnections } from '../../../lib/realtime/signout.ts';
+import { memoryConnections, recordingPusher } from './fakes.ts';
 
 const TOKEN = 'header.payload.signature-long-enough';
 const user: AuthUser = { sub: 'user-a', groups: [], roles: ['user'], clientId: 'c', scopes: [] };
@@ -83,5 +84,23 @@ describe('client messages', () => {
     expect(await reply('{"action":"dance"}')).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED' });
     expect(await reply('{"action":"subscribe"}')).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED' });
     expect(await reply('{"action":"subscribe","jobId":"j1"}')).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
+  });
+});
+
+describe('sign-out closes the signed-out sessions\' sockets', () => {
+  it('records the session of the token at $connect, and closes only the covered sockets', async () => {
+    const connections = memoryConnections();
+    const pusher = recordingPusher();
+    const as = (sessionId: string, signedInAt: number) => async (token: string) => ({ ...(await verifyOk(token)), sessionId, signedInAt });
+    await connect({ verify: as('s1', 100), connections }, { connectionId: 'laptop', query: { token: TOKEN } });
+    await connect({ verify: as('s2', 200), connections }, { connectionId: 'phone', query: { token: TOKEN } });
+    expect(connections.all().map((c) => [c.connectionId, c.sessionId, c.signedInAt])).toEqual([['laptop', 's1', 100], ['phone', 's2', 200]]);
+
+    const userId = connections.all()[0]!.userId;
+    expect(await closeSignedOutConnections({ connections, pusher }, userId, (s) => s.sessionId === 's1')).toEqual(['laptop']);
+    expect(pusher.closed).toEqual(['laptop']);
+    expect(connections.all().map((c) => c.connectionId)).toEqual(['phone']);
+    expect(await closeSignedOutConnections({ connections, pusher }, userId, (s) => (s.signedInAt ?? 0) <= 300)).toEqual(['phone']);
+    expect(connections.all()).toEqual([]);
   });
 });

@@ -10,8 +10,8 @@ export function memoryConnections(): ConnectionStore & { all(): ConnectionRecord
   const rows = new Map<string, ConnectionRecord>();
   return {
     all: () => [...rows.values()],
-    async put(userId, connectionId) {
-      const r = { userId, connectionId, connectedAt: new Date().toISOString(), expiresAt: 2e9, jobIds: [] };
+    async put(userId, connectionId, session = {}) {
+      const r: ConnectionRecord = { userId, connectionId, connectedAt: new Date().toISOString(), expiresAt: 2e9, jobIds: [], ...session };
       rows.set(connectionId, r);
       return r;
     },
@@ -58,10 +58,15 @@ export function memorySequenceDb(): SequenceDb & { counters: Map<string, { seq: 
 }
 
 /** A pusher that records what each connection received; `outcomes` scripts special answers. */
-export function recordingPusher(outcomes: Record<string, PostOutcome | Error> = {}): Pusher & { received: Map<string, unknown[]> } {
+export function recordingPusher(outcomes: Record<string, PostOutcome | Error> = {}): Pusher & { received: Map<string, unknown[]>; closed: string[] } {
   const received = new Map<string, unknown[]>();
+  const closed: string[] = [];
   return {
     received,
+    closed,
+    async close(connectionId) {
+      closed.push(connectionId);
+    },
     async post(connectionId, data) {
       const scripted = outcomes[connectionId];
       if (scripted instanceof Error) throw scripted;

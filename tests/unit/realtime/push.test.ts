@@ -54,6 +54,7 @@ describe('fanOut', () => {
         inFlight--;
         return 'sent' as const;
       },
+      async close() {},
     };
     const result = await fanOut({ connections, pusher, concurrency: 4 }, await connections.listByUser('u'), message);
     expect(result.sent).toBe(20);

@@ -7,7 +7,7 @@ import { DeleteTransaction } from 'dynamodb-toolbox/entity/actions/transactDelet
 import { execute } from 'dynamodb-toolbox/entity/actions/transactWrite';
 import { QueryCommand } from 'dynamodb-toolbox/table/actions/query';
 import { AppTable } from '../db/table.ts';
-import { RetryableRaceError, refundTransaction, withRetries } from '../billing/ledger.ts';
+import { RetryableRaceError, cancellationCodes, refundTransaction, withRetries } from '../billing/ledger.ts';
 import { ACTIVE_JOBS_PK, JobEntity, JobRequestKeyEntity, JobSlotsEntity, activeSortKey, type JobItem } from '../db/job.ts';
 import { ClipEntity, type ClipItem } from '../db/clip.ts';
 import { STAGES, type JobError, type Stage } from '../contracts/job-events.ts';
@@ -98,11 +98,6 @@ async function conditionally<T>(write: () => Promise<T>, otherwise: T): Promise<
   }
 }
 
-function reasonsOf(err: unknown): (string | undefined)[] | undefined {
-  if (!(err instanceof Error) || err.name !== 'TransactionCanceledException') return undefined;
-  return ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code);
-}
-
 function stageCondition(stage: Stage | null) {
   return stage ? ({ attr: 'stage', eq: stage } as const) : ({ attr: 'stage', exists: false } as const);
 }
@@ -170,7 +165,7 @@ export const dynamoJobStore: JobStore = {
       await (keyWrite ? execute(...writes, keyWrite) : execute(...writes));
       return { created: true, job: { ...item, created: job.now, modified: job.now } as JobRecord };
     } catch (err) {
-      const reasons = reasonsOf(err);
+      const reasons = cancellationCodes(err);
       if (!reasons) throw err;
       if (opts.idempotency && reasons[2] === 'ConditionalCheckFailed') {
         const { Item } = await JobRequestKeyEntity.build(GetItemCommand)
@@ -275,7 +270,7 @@ export const dynamoJobStore: JobStore = {
           await (withRelease ? execute(update(), release, ...credits) : execute(update(), ...credits));
           return true;
         } catch (err) {
-          const reasons = reasonsOf(err);
+          const reasons = cancellationCodes(err);
           if (!reasons) throw err;
           if (reasons[0] === 'ConditionalCheckFailed') return false;
           // The hold changed under us (settled or refunded elsewhere): read it again.

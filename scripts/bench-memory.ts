@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { ListQueuesCommand, ReceiveMessageCommand, DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { ROOT } from './lib/stack.ts';
 import { startLocalStack } from './demo.ts';
+import { STAGES } from '../lib/contracts/job-events.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +35,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const ORDER = ['coordinator', 'download', 'probe', 'audio', 'transcribe', 'select', 'render', 'finalize'] as const;
+const ORDER = ['coordinator', ...STAGES] as const;
 type Consumer = (typeof ORDER)[number];
 const MB = 1024 * 1024;
 
@@ -64,10 +65,11 @@ function treeRss(pid: number): number {
 async function invoke(consumer: Consumer, event: unknown, work: string): Promise<Omit<Invocation, 'consumer'> & { output: string }> {
   const eventFile = path.join(work, `event-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(eventFile, JSON.stringify(event));
-  const file = path.join(ROOT, 'functions/stages', `${consumer}.ts`);
+  // Every stage runs from the one stage entry point, told its stage as on AWS (PIPELINE_STAGE).
+  const file = path.join(ROOT, 'functions/stages', consumer === 'coordinator' ? 'coordinator.ts' : 'stage.ts');
   const proc = spawn(process.execPath, [path.join(ROOT, 'scripts/lib/invoke-handler.ts'), file, 'handler', eventFile], {
     cwd: ROOT,
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...(consumer === 'coordinator' ? {} : { PIPELINE_STAGE: consumer }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

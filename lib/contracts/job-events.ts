@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { STAGE_NAMES } from './stage-table.ts';
 
 /**
  * The job-event contract: published on the job-events SNS topic, fanned out to SQS queues by filter
  * policies on the `type` and `stage` message attributes. Producer and consumer both import this
  * file; every record is validated on the way in and on the way out.
  */
-export const STAGES = ['download', 'probe', 'audio', 'transcribe', 'select', 'render', 'finalize'] as const;
+/** The stage names, in order, from the stage table (lib/contracts/stage-table.ts). */
+export const STAGES = STAGE_NAMES;
 export const stageSchema = z.enum(STAGES);
 export type Stage = z.infer<typeof stageSchema>;
 
@@ -28,7 +30,7 @@ export const stageRequestedEvent = z.object({
   ...base,
   type: z.literal('stage.requested'),
   stage: stageSchema,
-  /** Render fans out one event per clip. */
+  /** A fan-out stage (STAGE_DEFS[stage].fanOut) gets one event per item. */
   clipId: z.string().optional(),
 });
 export const stageCompletedEvent = z.object({
@@ -36,7 +38,11 @@ export const stageCompletedEvent = z.object({
   type: z.literal('stage.completed'),
   stage: stageSchema,
   clipId: z.string().optional(),
-  /** Small, stage-specific result (keys of S3 objects, counts); large data lives in S3. */
+  /**
+   * Small, stage-specific result (keys of S3 objects, counts); large data lives in S3. Its shape is
+   * the stage's own schema (`STAGE_DEFS[stage].output`): the runner parses it before publishing,
+   * consumers parse it with the same schema (stageOutput in lib/jobs/stage-output.ts).
+   */
   output: z.record(z.string(), z.unknown()).default({}),
 });
 export const stageFailedEvent = z.object({

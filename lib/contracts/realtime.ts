@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobErrorSchema, stageSchema } from './job-events.ts';
+import { stageClipSchema } from './stage-table.ts';
 
 /**
  * Real-time messages pushed on the WebSocket API (server → client) and the requests a client may
@@ -22,15 +23,8 @@ const envelope = {
 };
 
 /** A rendered clip as announced by `clip.ready` (URLs come from GET /jobs/{id}/clips). */
-export const realtimeClipSchema = z.object({
-  id: z.string().min(1).max(128),
-  start: z.number().nonnegative(),
-  end: z.number().nonnegative(),
-  title: z.string().max(500),
-  reason: z.string().max(2000),
-  score: z.number(),
-  transcript: z.string().max(20000),
-});
+/** The clip of a clip.ready message: what the clip stage announces (one schema, both sides). */
+export const realtimeClipSchema = stageClipSchema;
 export type RealtimeClip = z.infer<typeof realtimeClipSchema>;
 
 export const jobUpdatedMessage = z.object({

@@ -8,6 +8,7 @@ import { record } from 'dynamodb-toolbox/schema/record';
 import { map } from 'dynamodb-toolbox/schema/map';
 import { list } from 'dynamodb-toolbox/schema/list';
 import { set } from 'dynamodb-toolbox/schema/set';
+import { STAGES } from '../contracts/job-events.ts';
 import { any } from 'dynamodb-toolbox/schema/any';
 import type { FormattedItem } from 'dynamodb-toolbox/entity';
 import { AppTable } from './table.ts';
@@ -36,7 +37,7 @@ export const JobEntity = new Entity({
     userId: string().key(),
     jobId: string().key(),
     status: string().enum('queued', 'running', 'succeeded', 'failed', 'cancelled'),
-    stage: string().optional(),
+    stage: string().enum(...STAGES).optional(),
     progress: number(),
     /** Bumped by every update: ETags and long-polls compare it. */
     seq: number(),

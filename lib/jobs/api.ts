@@ -21,6 +21,7 @@ import { effectiveSpan, RangeOutOfBoundsError, type Span } from './range.ts';
 import { derivedEventId, publishFinished, publishProgress } from './events.ts';
 import type { AccountLimits, Deps, MediaInfo } from './ports.ts';
 import { InvalidCursorError, type JobRecord } from './store.ts';
+import { keys } from './keys.ts';
 
 /**
  * The jobs API as plain functions (the HTTP handlers only parse and map): quote, create with
@@ -66,7 +67,7 @@ function sourceError(err: PermanentError): HttpError {
 }
 
 function assertOwnUpload(userId: string, key: string): void {
-  if (!key.startsWith(`uploads/${userId}/`)) throw new NotFoundError('No such upload');
+  if (!key.startsWith(keys.uploadPrefix(userId))) throw new NotFoundError('No such upload');
 }
 
 /** Probes the source: a URL through the SSRF-safe path, an upload from our bucket. */
@@ -344,7 +345,7 @@ export async function createUpload(
 ) {
   if (body.size > maxBytes) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Files up to ${Math.floor(maxBytes / 1024 ** 2)} MiB can be uploaded`);
   const name = body.filename.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-120) || 'video';
-  const uploadKey = `uploads/${userId}/${randomUUID().replaceAll('-', '')}/${name}`;
+  const uploadKey = keys.upload(userId, randomUUID().replaceAll('-', ''), name);
   const { partSize, partCount } = partPlan(body.size);
   const { uploadId, urls } = await deps.storage.createMultipartUpload(uploadKey, body.contentType, partCount, UPLOAD_URL_SECONDS);
   return {

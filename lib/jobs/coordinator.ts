@@ -1,10 +1,11 @@
 import type { JobEvent, Stage } from '../contracts/job-events.ts';
+import { fanOutOf, nextStage } from '../contracts/stage-table.ts';
 import { logger } from '../http/logger.ts';
 import { stageDeadline } from './deadlines.ts';
 import { derivedEventId, publishFinished, publishProgress } from './events.ts';
 import type { Deps } from './ports.ts';
 import type { JobRecord } from './store.ts';
-import { isTerminal, nextStep, renderProgress, type Action, type Step, type WorkflowEvent, type WorkflowJob } from './workflow.ts';
+import { isTerminal, nextStep, fanOutProgress, type Action, type Step, type WorkflowEvent, type WorkflowJob } from './workflow.ts';
 
 export type CoordinatorDeps = Pick<Deps, 'store' | 'events' | 'billing' | 'clock'>;
 
@@ -47,11 +48,12 @@ async function perform(actions: Action[], job: JobRecord, cause: JobEvent, deps:
   }
 }
 
-/** Render has no single stage attempt: its timing closes when the fan-in moves on to finalize. */
-function closeRender(job: JobRecord, next: Stage | null, now: Date): { stage: Stage; ms: number } | undefined {
-  if (job.stage !== 'render' || next !== 'finalize') return undefined;
-  const requested = job.stages.render?.requestedAt;
-  return { stage: 'render', ms: requested ? now.getTime() - Date.parse(requested) : 0 };
+/** A fan-out has no single stage attempt: its timing closes when the fan-in moves on. */
+function closeFanOut(job: JobRecord, next: Stage | null, now: Date): { stage: Stage; ms: number } | undefined {
+  const stage = job.stage as Stage | undefined;
+  if (!stage || !fanOutOf(stage) || !next || nextStage(stage) !== next) return undefined;
+  const requested = job.stages[stage]?.requestedAt;
+  return { stage, ms: requested ? now.getTime() - Date.parse(requested) : 0 };
 }
 
 /**
@@ -78,7 +80,7 @@ export async function coordinate(event: JobEvent, deps: CoordinatorDeps): Promis
     current = counted ?? (await deps.store.get(job.userId, job.jobId)) ?? job;
     step = nextStep(workflowView(current), { type: 'clip.counted' });
     if (counted && step.kind === 'ignore') {
-      const progress = renderProgress(counted);
+      const progress = fanOutProgress(counted);
       await deps.store.setProgress(counted, progress, now.toISOString());
       current = { ...counted, progress };
     }
@@ -93,7 +95,7 @@ export async function coordinate(event: JobEvent, deps: CoordinatorDeps): Promis
   const nowIso = now.toISOString();
   const updated = isTerminal(step.to.status)
     ? await deps.store.finish(current, step.to, nowIso, step.from)
-    : await deps.store.advance(current, step.from, step.to, nowIso, stageDeadline(step.to.stage, now), closeRender(current, step.to.stage, now));
+    : await deps.store.advance(current, step.from, step.to, nowIso, stageDeadline(step.to.stage, now), closeFanOut(current, step.to.stage, now));
   if (!updated) return 'lost the race: the job moved on';
   await perform(step.actions, updated, event, deps);
   return `${step.from.status}/${step.from.stage ?? '-'} → ${updated.status}/${updated.stage ?? '-'}`;

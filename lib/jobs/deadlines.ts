@@ -1,19 +1,15 @@
 import type { Stage } from '../contracts/job-events.ts';
+import { CONSUMER_TIMEOUT_SECONDS, STAGE_TABLE } from '../contracts/stage-table.ts';
 
 /**
- * Function timeout (seconds) of each stage consumer — mirrors `custom.consumers` in serverless.yml
- * (a unit test compares them). A queue's VisibilityTimeout is 6× this, so a crashed attempt is
- * retried after 6T; a stage is overdue (the sweeper fails the job) after DEADLINE_FACTOR × T.
+ * Function timeout (seconds) of each stage consumer and of the coordinator, from the stage table
+ * (the generated functions and queues use the same numbers). A queue's VisibilityTimeout is 6× this,
+ * so a crashed attempt is retried after 6T; a stage is overdue (the sweeper fails the job) after
+ * DEADLINE_FACTOR × T.
  */
 export const STAGE_TIMEOUT_SECONDS: Record<Stage | 'coordinator', number> = {
-  download: 900,
-  probe: 120,
-  audio: 600,
-  transcribe: 900,
-  select: 300,
-  render: 900,
-  finalize: 120,
-  coordinator: 30,
+  ...(Object.fromEntries(STAGE_TABLE.map((s) => [s.name, s.timeoutSeconds])) as Record<Stage, number>),
+  coordinator: CONSUMER_TIMEOUT_SECONDS.coordinator,
 };
 
 /** One lost attempt (6T of invisibility) plus one full retry (T). */

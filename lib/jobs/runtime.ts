@@ -3,7 +3,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { SQSRecord } from 'aws-lambda';
 import { sqs } from '../aws/clients.ts';
 import { config, isLocalStage } from '../config/index.ts';
-import type { JobEvent, Stage } from '../contracts/job-events.ts';
+import { STAGES, stageSchema, type JobEvent, type Stage } from '../contracts/job-events.ts';
 import { idempotencyPersistence } from '../db/idempotency.ts';
 import { jobConsumer, parseJobEventRecord, sqsConsumer } from '../http/sqs.ts';
 import { logger } from '../http/logger.ts';
@@ -11,7 +11,8 @@ import { productionDeps } from './adapters.ts';
 import { coordinate } from './coordinator.ts';
 import { retryDelaySeconds } from './deadlines.ts';
 import { handleDeadLetter, sweepStuckJobs } from './failures.ts';
-import { runStage, type StageRequest, type StageRunResult } from './stages.ts';
+import { runStage, type StageRunResult } from './runner.ts';
+import type { StageRequest } from './stages/index.ts';
 
 /** Lambda entry points of the pipeline, built once per container from the production deps. */
 
@@ -36,6 +37,13 @@ export async function delayRetry(record: SQSRecord): Promise<void> {
   await sqs().send(
     new ChangeMessageVisibilityCommand({ QueueUrl: await queueUrlOf(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }),
   );
+}
+
+/** The stage a stage function runs: its PIPELINE_STAGE (set per function by resources/pipeline.cjs). */
+export function stageFromEnv(env: NodeJS.ProcessEnv = process.env): Stage {
+  const parsed = stageSchema.safeParse(env.PIPELINE_STAGE);
+  if (!parsed.success) throw new Error(`PIPELINE_STAGE must name a stage of lib/contracts/stage-table.ts (${STAGES.join(', ')}); got ${JSON.stringify(env.PIPELINE_STAGE ?? null)}`);
+  return parsed.data;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { MissingArtifactError } from './stages.ts';
+import { MissingArtifactError } from './stages/context.ts';
 import type { StoragePort } from './ports.ts';
 
 const notFound = (err: unknown) => {

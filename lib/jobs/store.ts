@@ -70,7 +70,8 @@ export interface JobStore {
    */
   finish(job: Pick<JobRecord, 'userId' | 'jobId'>, patch: JobStatePatch, now: string, from?: { status: JobStatus; stage: Stage | null }): Promise<JobRecord | null>;
   /** Count one clip once (atomic); null when it was counted before or the job left render. */
-  countClip(job: Pick<JobRecord, 'userId' | 'jobId'>, clipId: string, ok: boolean, now: string): Promise<JobRecord | null>;
+  /** Counts one item of the fan-out the job is in (its current stage), once per item id. */
+  countClip(job: Pick<JobRecord, 'userId' | 'jobId' | 'stage'>, clipId: string, ok: boolean, now: string): Promise<JobRecord | null>;
   stageStarted(job: Pick<JobRecord, 'userId' | 'jobId'>, stage: Stage, now: string): Promise<boolean>;
   stageSucceeded(job: Pick<JobRecord, 'userId' | 'jobId'>, stage: Stage, timing: { finishedAt: string; ms: number }, result: StageResultPatch): Promise<boolean>;
   setProgress(job: Pick<JobRecord, 'userId' | 'jobId'>, progress: number, now: string): Promise<void>;
@@ -298,7 +299,7 @@ export const dynamoJobStore: JobStore = {
           updatedAt: now,
         })
         .options({
-          condition: { and: [{ attr: 'status', eq: 'running' }, { attr: 'stage', eq: 'render' }, { not: { attr: 'countedClips', contains: clipId } }] },
+          condition: { and: [{ attr: 'status', eq: 'running' }, stageCondition(job.stage ?? null), { not: { attr: 'countedClips', contains: clipId } }] },
           returnValues: 'ALL_NEW',
         })
         .send();

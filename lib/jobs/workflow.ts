@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { JobEventOf, JobError, Stage } from '../contracts/job-events.ts';
 import { JobErrorCode, TERMINAL_STATUSES, type JobStatus } from '../contracts/jobs.ts';
+import { FIRST_STAGE, LAST_STAGE, STAGE_TABLE, fanOutOf, nextStage, outputField, type FanOut } from '../contracts/stage-table.ts';
 
 /**
  * The whole job workflow in one pure function: given the job as stored and an event the coordinator
@@ -13,25 +13,13 @@ import { JobErrorCode, TERMINAL_STATUSES, type JobStatus } from '../contracts/jo
  *   any stage.failed (except one clip's render) ──► failed + refund; job.cancelled ──► refund
  */
 
-export const LINEAR_NEXT: Partial<Record<Stage, Stage>> = {
-  download: 'probe',
-  probe: 'audio',
-  audio: 'transcribe',
-  transcribe: 'select',
-  select: 'render',
-  render: 'finalize',
-};
+/** What follows each stage (the table's `next`); the last stage has no entry. */
+export const LINEAR_NEXT: Partial<Record<Stage, Stage>> = Object.fromEntries(
+  STAGE_TABLE.flatMap((s) => (s.next ? [[s.name, s.next]] : [])),
+);
 
-/** Progress (0–100) when a stage is requested; render interpolates between 55 and 95 by clips. */
-export const STAGE_PROGRESS: Record<Stage, number> = {
-  download: 2,
-  probe: 12,
-  audio: 18,
-  transcribe: 28,
-  select: 45,
-  render: 55,
-  finalize: 95,
-};
+/** Progress (0–100) when a stage is requested; a fan-out interpolates up to the next stage's. */
+export const STAGE_PROGRESS = Object.fromEntries(STAGE_TABLE.map((s) => [s.name, s.progress])) as Record<Stage, number>;
 
 /** The view of a job the workflow needs. */
 export interface WorkflowJob {
@@ -75,16 +63,22 @@ export type Step =
   /** Count one rendered (ok) or failed clip atomically, then call nextStep with `clip.counted`. */
   | { kind: 'countClip'; clipId: string; ok: boolean };
 
-const selectOutputSchema = z.object({ clipIds: z.array(z.string().min(1)).max(100) });
-const finalizeOutputSchema = z.object({ creditsCharged: z.number().int().nonnegative() });
+/** The item ids a fan-out stage runs over, from the completed output of the stage before it. */
+function fanOutItems(completed: JobEventOf<'stage.completed'>, fanOut: FanOut): string[] | undefined {
+  const ids = outputField(completed.stage, completed.output, fanOut.itemsFrom);
+  return Array.isArray(ids) ? [...new Set(ids.map(String))] : undefined;
+}
 
 export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-/** Progress while rendering: 55 → 95 as clips finish. */
-export function renderProgress(job: Pick<WorkflowJob, 'clipCount' | 'clipsDone' | 'clipsFailed'>): number {
-  if (job.clipCount <= 0) return STAGE_PROGRESS.render;
+/** Progress during a fan-out: from its stage's share to the next stage's as items are counted. */
+export function fanOutProgress(job: Pick<WorkflowJob, 'stage' | 'clipCount' | 'clipsDone' | 'clipsFailed'>): number {
+  const stage = job.stage ?? FIRST_STAGE;
+  const from = STAGE_PROGRESS[stage];
+  const next = nextStage(stage);
+  if (job.clipCount <= 0 || !next) return from;
   const counted = Math.min(job.clipCount, job.clipsDone + job.clipsFailed);
-  return Math.round(STAGE_PROGRESS.render + ((STAGE_PROGRESS.finalize - STAGE_PROGRESS.render) * counted) / job.clipCount);
+  return Math.round(from + ((STAGE_PROGRESS[next] - from) * counted) / job.clipCount);
 }
 
 function fail(job: WorkflowJob, error: JobError): Step {
@@ -114,7 +108,7 @@ function finished(job: WorkflowJob, event: WorkflowEvent): Step {
   // refund yet, so the hold taken afterwards is returned here.
   if ((job.status === 'cancelled' || job.status === 'failed') && event.type === 'job.requested') repair = [{ type: 'refund', reason: job.status }];
   if (job.status === 'failed' && event.type === 'stage.failed') repair = [{ type: 'refund', reason: event.error.code }, { type: 'publishFinished' }];
-  if (job.status === 'succeeded' && event.type === 'stage.completed' && event.stage === 'finalize') repair = [{ type: 'publishFinished' }];
+  if (job.status === 'succeeded' && event.type === 'stage.completed' && event.stage === LAST_STAGE) repair = [{ type: 'publishFinished' }];
   return { kind: 'ignore', reason: `job is already ${job.status}`, actions: repair };
 }
 
@@ -127,8 +121,9 @@ function staleCompletion(job: WorkflowJob, event: JobEventOf<'stage.completed'>)
   const current = job.stage ?? null;
   const reason = `stale ${event.stage} completion (job at ${current ?? 'none'})`;
   if (job.status === 'running' && current && LINEAR_NEXT[event.stage] === current && job.stages?.[current]?.status === 'pending') {
-    const clipIds = current === 'render' ? selectOutputSchema.safeParse(event.output).data?.clipIds : undefined;
-    if (current === 'render' && !clipIds?.length) return { kind: 'ignore', reason, actions: [] };
+    const fanOut = fanOutOf(current);
+    const clipIds = fanOut ? fanOutItems(event, fanOut) : undefined;
+    if (fanOut && !clipIds?.length) return { kind: 'ignore', reason, actions: [] };
     return { kind: 'ignore', reason: `${reason}; re-requesting ${current}`, actions: [{ type: 'requestStage', stage: current, ...(clipIds ? { clipIds } : {}) }] };
   }
   return { kind: 'ignore', reason, actions: [] };
@@ -140,7 +135,7 @@ export function nextStep(job: WorkflowJob, event: WorkflowEvent): Step {
   switch (event.type) {
     case 'job.requested':
       if (job.status !== 'queued') return { kind: 'ignore', reason: 'job already started', actions: [] };
-      return request(job, 'download');
+      return request(job, FIRST_STAGE);
 
     case 'job.cancelled':
       // The cancel API moves the job to `cancelled` itself; a cancel event for a live job is stale.
@@ -148,31 +143,29 @@ export function nextStep(job: WorkflowJob, event: WorkflowEvent): Step {
 
     case 'stage.completed': {
       if (job.status !== 'running' || job.stage !== event.stage) return staleCompletion(job, event);
-      if (event.stage === 'render') {
-        if (!event.clipId) return { kind: 'ignore', reason: 'render completion without clipId', actions: [] };
+      if (fanOutOf(event.stage)) {
+        if (!event.clipId) return { kind: 'ignore', reason: `${event.stage} completion without an item id`, actions: [] };
         return { kind: 'countClip', clipId: event.clipId, ok: true };
       }
-      if (event.stage === 'select') {
-        const parsed = selectOutputSchema.safeParse(event.output);
-        if (!parsed.success) return fail(job, { code: JobErrorCode.INTERNAL, message: 'The select stage returned an invalid result' });
-        const clipIds = [...new Set(parsed.data.clipIds)];
-        if (clipIds.length === 0) {
-          return fail(job, { code: JobErrorCode.NO_CLIPS, message: 'No clip-worthy moments were found in this video' });
-        }
-        return request(job, 'render', { clipCount: clipIds.length }, clipIds);
-      }
-      if (event.stage === 'finalize') {
-        const parsed = finalizeOutputSchema.safeParse(event.output);
-        const creditsCharged = parsed.success ? parsed.data.creditsCharged : 0;
+      const next = nextStage(event.stage);
+      if (!next) {
+        // The last stage settled the job: its output says what was charged.
+        const charged = outputField(event.stage, event.output, 'creditsCharged');
+        const creditsCharged = typeof charged === 'number' ? charged : 0;
         return {
           kind: 'advance',
-          from: { status: 'running', stage: 'finalize' },
-          to: { status: 'succeeded', stage: 'finalize', progress: 100, creditsCharged },
+          from: { status: 'running', stage: event.stage },
+          to: { status: 'succeeded', stage: event.stage, progress: 100, creditsCharged },
           actions: [{ type: 'publishFinished' }, { type: 'publishProgress' }],
         };
       }
-      const next = LINEAR_NEXT[event.stage];
-      if (!next) return { kind: 'ignore', reason: `no stage follows ${event.stage}`, actions: [] };
+      const fanOut = fanOutOf(next);
+      if (fanOut) {
+        const clipIds = fanOutItems(event, fanOut);
+        if (!clipIds) return fail(job, { code: JobErrorCode.INTERNAL, message: `The ${event.stage} stage returned an invalid result` });
+        if (clipIds.length === 0) return fail(job, fanOut.noItems);
+        return request(job, next, { clipCount: clipIds.length }, clipIds);
+      }
       return request(job, next);
     }
 
@@ -180,20 +173,20 @@ export function nextStep(job: WorkflowJob, event: WorkflowEvent): Step {
       if (job.status !== 'running' || job.stage !== event.stage) {
         return { kind: 'ignore', reason: `stale ${event.stage} failure (job at ${job.stage ?? 'none'})`, actions: [] };
       }
-      // One clip failing does not sink the job: the others still render.
-      if (event.stage === 'render' && event.clipId) return { kind: 'countClip', clipId: event.clipId, ok: false };
+      // One item of a fan-out failing does not sink the job: the others still run.
+      if (fanOutOf(event.stage) && event.clipId) return { kind: 'countClip', clipId: event.clipId, ok: false };
       return fail(job, event.error);
     }
 
     case 'clip.counted': {
-      if (job.status !== 'running' || job.stage !== 'render') return { kind: 'ignore', reason: 'not rendering', actions: [] };
+      const fanOut = fanOutOf(job.stage);
+      const next = job.stage ? nextStage(job.stage) : null;
+      if (job.status !== 'running' || !fanOut || !next) return { kind: 'ignore', reason: 'not in a fan-out', actions: [] };
       if (job.clipsDone + job.clipsFailed < job.clipCount) {
-        return { kind: 'ignore', reason: 'clips still rendering', actions: [{ type: 'publishProgress' }] };
+        return { kind: 'ignore', reason: fanOut.pending, actions: [{ type: 'publishProgress' }] };
       }
-      if (job.clipsDone === 0) {
-        return fail(job, { code: JobErrorCode.ALL_CLIPS_FAILED, message: 'Every clip failed to render' });
-      }
-      return request(job, 'finalize');
+      if (job.clipsDone === 0) return fail(job, fanOut.allFailed);
+      return request(job, next);
     }
   }
 }

@@ -6,6 +6,7 @@ import {
   type PushMessage,
   type PushMessageType,
 } from '../contracts/realtime.ts';
+import { fanOutOf, outputField } from '../contracts/stage-table.ts';
 import type { Allocated } from './ports.ts';
 import { jobStream, userStream } from './sequences.ts';
 
@@ -43,7 +44,7 @@ function jobUpdated(event: JobEvent, fields: { status: string; stage: Stage | nu
  *   job.requested                    → job.updated {status: queued, stage: null, progress: 0}
  *   job.progress                     → job.updated {status, stage, progress}
  *   job.cancelled                    → job.updated {status: cancelled, stage: null, progress: null}
- *   stage.completed (render + clip)  → clip.ready {clip}
+ *   stage.completed (clip fan-out)   → clip.ready {clip}
  *   job.finished                     → job.finished {status, clips, creditsCharged, error?}
  *   stage.requested, stage.failed, other stage.completed → nothing (progress comes from job.progress;
  *   a failure reaches clients as job.finished with status failed)
@@ -58,8 +59,9 @@ export function planMessages(event: JobEvent): PlannedMessage[] {
     case 'job.cancelled':
       return [jobUpdated(event, { status: 'cancelled', stage: null, progress: null })];
     case 'stage.completed': {
-      if (event.stage !== 'render') return [];
-      const parsed = realtimeClipSchema.safeParse(event.output.clip);
+      // The clip fan-out announces each clip; its output schema is the one the runner published with.
+      if (fanOutOf(event.stage)?.item !== 'clip') return [];
+      const parsed = realtimeClipSchema.safeParse(outputField(event.stage, event.output, 'clip'));
       if (!parsed.success) return [];
       const clip = parsed.data;
       return [

@@ -1,3 +1,5 @@
+import { stageActivity } from '../../../lib/contracts/stage-table.ts';
+
 /** Tiny DOM helpers for the popup (no framework: the whole extension stays small). */
 
 type Attrs = Record<string, string | number | boolean | ((ev: Event) => void) | undefined>;
@@ -32,16 +34,7 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-const STAGE_LABELS: Record<string, string> = {
-  download: 'Downloading',
-  probe: 'Checking the video',
-  audio: 'Extracting audio',
-  transcribe: 'Transcribing',
-  select: 'Finding the best moments',
-  render: 'Rendering clips',
-  finalize: 'Finishing',
-};
-
+/** What the job is doing, from the stage table (lib/contracts/stage-table.ts). */
 export function stageLabel(stage: string): string {
-  return STAGE_LABELS[stage] ?? stage;
+  return stageActivity(stage);
 }

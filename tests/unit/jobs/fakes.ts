@@ -112,7 +112,7 @@ export class MemoryStore implements JobStore {
     return this.mutate(
       job.userId,
       job.jobId,
-      (j) => j.status === 'running' && j.stage === 'render' && !(j.countedClips ?? new Set()).has(clipId),
+      (j) => j.status === 'running' && j.stage === job.stage && !(j.countedClips ?? new Set()).has(clipId),
       (j) => {
         j.countedClips = new Set([...(j.countedClips ?? []), clipId]);
         if (ok) j.clipsDone += 1;

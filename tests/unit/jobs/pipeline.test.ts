@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import type { JobEvent } from '../../../lib/contracts/job-events.ts';
 import { coordinate } from '../../../lib/jobs/coordinator.ts';
-import { runStage, NO_TRANSCRIPT_NOTICE } from '../../../lib/jobs/stages.ts';
+import { runStage } from '../../../lib/jobs/runner.ts';
+import { NO_TRANSCRIPT_NOTICE } from '../../../lib/jobs/stages/index.ts';
 import { createJob, cancelJob } from '../../../lib/jobs/api.ts';
 import { handleDeadLetter, sweepStuckJobs } from '../../../lib/jobs/failures.ts';
 import { MediaError } from '../../../lib/media/errors.ts';
@@ -217,6 +218,18 @@ describe('pipeline orchestration (in memory)', () => {
     // Cancelling again is a no-op; the slot was released exactly once.
     expect((await cancelJob(USER, jobId, deps)).status).toBe('cancelled');
     expect(deps.store.slots.get(USER)).toBe(0);
+  });
+
+  it("a stage's output is parsed with its own schema before it is published: a broken one is retried, never announced", async () => {
+    await submit();
+    const pending = (await drain(deps, { stopWhen: (e) => e.type === 'stage.requested' && e.stage === 'audio' })) as Extract<JobEvent, { type: 'stage.requested' }>;
+    const before = deps.events.ofType('stage.completed').length;
+    // Not the audio stage's output shape (audioKey must be a non-empty string).
+    const broken = async () => ({ output: { audioKey: '' } });
+    await expect(runStage(pending, deps, broken)).rejects.toThrow(/audioKey/);
+    expect(deps.events.ofType('stage.completed')).toHaveLength(before);
+    // The real body, on the retry, publishes the parsed output.
+    expect(await runStage(pending, deps)).toMatchObject({ status: 'completed', output: { audioKey: expect.stringMatching(/audio\.mp3$/) } });
   });
 
   it('a stage finishing after a cancel announces nothing', async () => {

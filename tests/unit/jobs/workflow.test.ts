@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { nextStep, renderProgress, LINEAR_NEXT, STAGE_PROGRESS, type WorkflowJob } from '../../../lib/jobs/workflow.ts';
+import { nextStep, fanOutProgress, LINEAR_NEXT, STAGE_PROGRESS, type WorkflowJob } from '../../../lib/jobs/workflow.ts';
 import { STAGES, type Stage } from '../../../lib/contracts/job-events.ts';
 import { jobRequested, stageCompleted, stageFailed, jobCancelled } from '../../factories/job-events.ts';
 
@@ -157,9 +157,9 @@ describe('nextStep: the job workflow', () => {
   });
 
   it('render progress runs from 55 to 95 as clips are counted', () => {
-    expect(renderProgress({ clipCount: 4, clipsDone: 0, clipsFailed: 0 })).toBe(55);
-    expect(renderProgress({ clipCount: 4, clipsDone: 1, clipsFailed: 1 })).toBe(75);
-    expect(renderProgress({ clipCount: 4, clipsDone: 4, clipsFailed: 0 })).toBe(95);
-    expect(renderProgress({ clipCount: 0, clipsDone: 0, clipsFailed: 0 })).toBe(55);
+    expect(fanOutProgress({ stage: 'render', clipCount: 4, clipsDone: 0, clipsFailed: 0 })).toBe(55);
+    expect(fanOutProgress({ stage: 'render', clipCount: 4, clipsDone: 1, clipsFailed: 1 })).toBe(75);
+    expect(fanOutProgress({ stage: 'render', clipCount: 4, clipsDone: 4, clipsFailed: 0 })).toBe(95);
+    expect(fanOutProgress({ stage: 'render', clipCount: 0, clipsDone: 0, clipsFailed: 0 })).toBe(55);
   });
 });

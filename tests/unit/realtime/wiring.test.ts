@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { JOB_EVENT_TYPES } from '../../../lib/contracts/job-events.ts';
@@ -34,9 +35,7 @@ describe('functions/ws.yml', () => {
   });
 
   it("the notifier queue's filter policy covers every event type the notifier turns into a message", () => {
-    const source = readFileSync(resolve(ROOT, 'resources/messaging.cjs'), 'utf8');
-    const match = /const NOTIFIER_TYPES = \[([^\]]*)\]/.exec(source);
-    const types = (match?.[1] ?? '').match(/'([^']+)'/g)?.map((s) => s.slice(1, -1)) ?? [];
+    const types = (createRequire(import.meta.url)(resolve(ROOT, 'resources/pipeline.cjs')) as { NOTIFIER_TYPES: string[] }).NOTIFIER_TYPES;
     for (const t of ['job.requested', 'job.progress', 'job.cancelled', 'stage.completed', 'job.finished']) expect(types).toContain(t);
     for (const t of types) expect(JOB_EVENT_TYPES).toContain(t);
   });

@@ -1,3 +1,5 @@
+import { STAGE_TABLE } from '../../../lib/contracts/stage-table.ts';
+
 export function formatDate(iso: string | null | undefined, withTime = false): string {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -34,9 +36,8 @@ export function formatHeight(h: number): string {
   return `${h}p`;
 }
 
-export const STAGE_LABELS: Record<string, string> = {
-  download: 'Download', probe: 'Inspect', audio: 'Audio', transcribe: 'Transcribe', select: 'Pick highlights', render: 'Render', finalize: 'Finish',
-};
+/** Each stage's short label, from the stage table (lib/contracts/stage-table.ts). */
+export const STAGE_LABELS: Record<string, string> = Object.fromEntries(STAGE_TABLE.map((s) => [s.name, s.label]));
 
 /**
  * An amount in the currency's minor unit (as Stripe gives it: cents for usd, yen for jpy) as

@@ -1,4 +1,0 @@
-import { stageHandler } from '../../lib/jobs/runtime.ts';
-
-/** The render stage: consumes stage.requested(render) from its queue (see lib/jobs/stages.ts). */
-export const handler = stageHandler('render');

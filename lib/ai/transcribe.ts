@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { ffmpegPath, probe, run, classifyFailure, SPEECH_AUDIO } from '../media/ffmpeg.ts';
+import { ffmpegPath, probe, run, classifyFailure, SPEECH_AUDIO, userInputOptions } from '../media/ffmpeg.ts';
 import { aiSettings, openaiClient } from './openai.ts';
 import type { Transcript, TranscriptSegment, TranscriptWord } from './types.ts';
 
@@ -180,7 +180,7 @@ const verboseSchema = z.object({
 async function cutChunk(audioPath: string, chunk: ChunkPlan, outPath: string): Promise<number> {
   const r = await run(ffmpegPath(), [
     '-hide_banner', '-nostdin', '-y', '-v', 'error',
-    '-ss', chunk.start.toFixed(3), '-i', audioPath, '-t', (chunk.end - chunk.start).toFixed(3),
+    ...userInputOptions(audioPath), '-ss', chunk.start.toFixed(3), '-i', audioPath, '-t', (chunk.end - chunk.start).toFixed(3),
     // Re-encoded, not stream-copied: MP3 copy cuts land on frame/seek-index estimates (off by up
     // to a few hundred ms deep into a file), which would skew every timestamp of the chunk.
     '-map', '0:a:0', '-ac', '1', '-ar', String(SPEECH_AUDIO.sampleRate), '-c:a', 'libmp3lame', '-b:a', `${SPEECH_AUDIO.bitrateKbps}k`,

@@ -15,6 +15,8 @@ export const JobErrorCode = {
   NO_AUDIO: 'NO_AUDIO',
   EMPTY_SOURCE: 'EMPTY_SOURCE',
   UNSUPPORTED_CODEC: 'UNSUPPORTED_CODEC',
+  /** A playlist, a concat list or another container we do not read (ffmpeg would open what it names). */
+  UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
   SOURCE_TOO_LARGE: 'SOURCE_TOO_LARGE',
   URL_NOT_ALLOWED: 'URL_NOT_ALLOWED',
   DOWNLOAD_TIMEOUT: 'DOWNLOAD_TIMEOUT',

@@ -108,13 +108,39 @@ export function isUrl(input: string): boolean {
   return /^https?:\/\//i.test(input);
 }
 
-/** Options that make ffmpeg/ffprobe give up on a stalled HTTP input instead of hanging. */
-function inputOptions(input: string): string[] {
-  return isUrl(input) ? ['-rw_timeout', '30000000', '-reconnect', '1', '-reconnect_streamed', '0'] : [];
+/**
+ * The containers we read user media from (ffmpeg demuxer names). Everything else is refused before
+ * ffmpeg opens it: above all the demuxers that open further URLs or files themselves — HLS/DASH
+ * playlists, concat lists, image sequences — which would let an upload or a linked file make ffmpeg
+ * connect to loopback, private or metadata addresses around the SSRF-safe downloader.
+ * Audio-only containers stay readable so they are reported as "audio only", not as unknown.
+ */
+export const MEDIA_DEMUXERS = [
+  'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'avi', 'flv', 'mpegts', 'mpeg', 'ogg', 'asf', 'mxf', 'wav', 'mp3', 'aac', 'flac',
+] as const;
+
+/** Demuxers that read other URLs or files named inside the input. */
+const PLAYLIST_DEMUXERS = /^(hls|applehttp|dash|concat|ffmetadata|image2|mpjpeg|sdp|rtsp|rtp|tee|data|subviewer|srtp|smjpeg|webm_dash_manifest)$/;
+
+/**
+ * Input options for every ffmpeg/ffprobe run on user media: only our real media demuxers, and only
+ * the protocols the input itself needs — a presigned URL of our bucket (http/https over tcp/tls) or
+ * a local file, never both — so nothing inside a file can make ffmpeg open another URL or path.
+ * HTTP inputs also give up on a stall instead of hanging.
+ */
+export function userInputOptions(input: string, opts: { reconnect?: boolean } = {}): string[] {
+  const guard = ['-format_whitelist', MEDIA_DEMUXERS.join(','), '-protocol_whitelist', isUrl(input) ? 'http,https,tcp,tls' : 'file'];
+  if (!isUrl(input)) return guard;
+  return [...guard, '-rw_timeout', '30000000', ...(opts.reconnect ? ['-reconnect', '1', '-reconnect_streamed', '0'] : [])];
 }
 
-function probeInputOptions(input: string): string[] {
-  return isUrl(input) ? ['-rw_timeout', '30000000'] : [];
+const inputOptions = (input: string): string[] => userInputOptions(input, { reconnect: true });
+const probeInputOptions = (input: string): string[] => userInputOptions(input);
+
+/** The demuxer named in ffmpeg's "Format not on whitelist" refusal (`[hls @ 0x…]`), if any. */
+function refusedFormat(stderr: string): string | undefined {
+  if (!/Format not on whitelist/i.test(stderr)) return undefined;
+  return /\[([\w,]+) @ 0x[0-9a-f]+\] Format not on whitelist/i.exec(stderr)?.[1] ?? 'unknown';
 }
 
 /** First bytes of a local file (for telling web pages and text from broken media). */
@@ -150,6 +176,19 @@ export function classifyFailure(input: string, stderr: string, tool = 'ffmpeg'):
   }
   if (/No such file or directory/i.test(stderr) && !isUrl(input)) {
     return new MediaError('SOURCE_NOT_FOUND', 'The source file does not exist');
+  }
+  // Newer builds refuse to even probe a playlist served under another name; same answer.
+  if (/Not detecting m3u8\/hls/i.test(stderr)) {
+    return new MediaError('UNSUPPORTED_FORMAT', 'Playlists and file lists (hls) are not accepted: upload or link the video file itself');
+  }
+  const refused = refusedFormat(stderr);
+  if (refused !== undefined) {
+    // ffmpeg names the context by its demuxer's names ("hls,applehttp"), ffprobe by the first.
+    if (refused.split(',').some((name) => PLAYLIST_DEMUXERS.test(name))) {
+      return new MediaError('UNSUPPORTED_FORMAT', `Playlists and file lists (${refused}) are not accepted: upload or link the video file itself`);
+    }
+    if (NOT_VIDEO_FORMATS.test(refused) || looksLikeText(sniff(input))) return new MediaError('NOT_A_VIDEO', `The file is not a video (${refused})`);
+    return new MediaError('UNSUPPORTED_FORMAT', `The container format ${refused} is not supported`);
   }
   if (/HTTP error 5\d\d|Server returned 5\d\d|Connection (refused|reset|timed out)|timed out|Network is unreachable|I\/O error/i.test(stderr)) {
     return new Error(`${tool} could not read the source: ${detail}`);
@@ -229,6 +268,12 @@ export function ffmpegDecodableCodecs(): Promise<Set<string>> {
   return decodableCodecs;
 }
 
+/** A probed format_name ("mov,mp4,m4a,3gp,3g2,mj2") whose every name is one of our media demuxers. */
+export function isMediaFormat(formatName: string): boolean {
+  const names = formatName.split(',').filter(Boolean);
+  return names.length > 0 && names.every((n) => (MEDIA_DEMUXERS as readonly string[]).includes(n));
+}
+
 const NOT_VIDEO_FORMATS = /(^|,)(image2|tty|\w+_pipe|lrc|srt|webvtt|ass)(,|$)/;
 
 /**
@@ -273,6 +318,8 @@ export async function probe(input: string, opts: { requireVideo?: boolean; timeo
   if (NOT_VIDEO_FORMATS.test(formatName)) {
     throw new MediaError('NOT_A_VIDEO', `The file is not a video (${formatName})`);
   }
+  // The demuxer whitelist refused everything else already; this keeps the rule if an option is lost.
+  if (!isMediaFormat(formatName)) throw new MediaError('UNSUPPORTED_FORMAT', `The container format ${formatName} is not supported`);
   if (!video && !audio) throw new MediaError('NOT_A_VIDEO', 'The file has no video or audio stream');
   if (!video && requireVideo) throw new MediaError('NOT_A_VIDEO', 'The file has no video stream (audio only)');
   const durations = [parsed.format?.duration, ...streams.map((s) => s.duration)]

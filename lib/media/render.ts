@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Transcript } from '../ai/types.ts';
 import { sliceTranscript, toCaptionCues, toSrt, toVtt } from './captions.ts';
-import { ffmpegPath, isUrl, probe, run, classifyFailure } from './ffmpeg.ts';
+import { ffmpegPath, probe, run, classifyFailure, userInputOptions } from './ffmpeg.ts';
 
 /**
  * Cuts one clip: optional reframe to 9:16 or 1:1 (centre crop), burned captions in the shipped
@@ -119,7 +119,7 @@ export async function renderClip(opts: RenderClipOptions): Promise<RenderedClip>
   }
 
   const copy = opts.mode === 'copy' && aspect === 'source';
-  const seekInput = [...(isUrl(input) ? ['-rw_timeout', '30000000'] : []), '-ss', start.toFixed(3), '-i', input, '-t', duration.toFixed(3)];
+  const seekInput = [...userInputOptions(input), '-ss', start.toFixed(3), '-i', input, '-t', duration.toFixed(3)];
   let args: string[];
   if (copy) {
     args = [

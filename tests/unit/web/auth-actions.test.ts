@@ -67,6 +67,42 @@ describe('sign-in action', () => {
     expect(safeRedirectTo('/jobs/1?x=2')).toBe('/jobs/1?x=2');
   });
 
+  test.each([
+    '//evil.com',
+    '/\\evil.com',
+    '\\\\evil.com',
+    '/\t/evil.com',
+    '/\n/evil.com',
+    '/\r\n/evil.com',
+    '/%09/evil.com',
+    '/%0a/evil.com',
+    '/%0D%0A/evil.com',
+    '/%5Cevil.com',
+    '/%5C%5Cevil.com',
+    '/%2F%2Fevil.com',
+    '/%2f/evil.com',
+    '/\u0000/evil.com',
+    'https://evil.com',
+    'HTTPS://evil.com',
+    'javascript:alert(1)',
+    ' //evil.com',
+    '\t//evil.com',
+    'evil.com',
+    '/%E0%A4%A',
+    '',
+  ])('safeRedirectTo refuses %j (a browser would leave the origin or the value is malformed)', (value) => {
+    expect(safeRedirectTo(value)).toBe('/dashboard');
+  });
+
+  test.each([
+    ['/jobs/1?x=2', '/jobs/1?x=2'],
+    ['/billing#packs', '/billing#packs'],
+    ['/jobs/new?url=https%3A%2F%2Fexample.com%2Fv.mp4', '/jobs/new?url=https%3A%2F%2Fexample.com%2Fv.mp4'],
+    ['/a/../billing', '/billing'],
+  ])('safeRedirectTo keeps the same-site path %j', (value, expected) => {
+    expect(safeRedirectTo(value)).toBe(expected);
+  });
+
   test('wrong password → 401 with a friendly message and no password echoed', async () => {
     cognito = { InitiateAuth: () => ({ status: 400, body: { __type: 'NotAuthorizedException', message: 'Incorrect username or password.' } }) };
     const { request, context, handle } = setup({ email: 'a@b.co', password: 'secret-pw' });

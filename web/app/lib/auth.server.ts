@@ -56,10 +56,33 @@ export function managerFor(handle: SessionHandle, deps: { client: SessionClient 
   });
 }
 
-/** Only same-site paths: never `//host` or absolute URLs (open redirects). */
+const REDIRECT_BASE = 'https://portal.invalid';
+/** Control characters (a browser strips tab/CR/LF from URLs) and backslashes (it reads them as slashes). */
+const UNSAFE_IN_PATH = /[\u0000-\u001f\u007f\\]/;
+
+/**
+ * Only same-site paths (open redirects): a value must start with one `/`, hold no character a browser
+ * drops or turns into a slash (tab, CR, LF, `\`) — neither as is nor once percent-decoded — and
+ * resolve, by the same URL parser browsers use, to this origin. `//evil.com`, `/\evil.com`,
+ * `/<TAB>/evil.com`, `/%09/evil.com`, `/%5Cevil.com`, `https://evil.com` all give the fallback.
+ */
 export function safeRedirectTo(value: unknown, fallback = '/dashboard'): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
-  return value;
+  if (typeof value !== 'string' || value.length > 2048 || !value.startsWith('/') || value.startsWith('//')) return fallback;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return fallback;
+  }
+  if (UNSAFE_IN_PATH.test(value) || UNSAFE_IN_PATH.test(decoded) || decoded.startsWith('//')) return fallback;
+  let url: URL;
+  try {
+    url = new URL(value, REDIRECT_BASE);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== REDIRECT_BASE) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
 export function signInPath(request: Request, reason?: 'expired'): string {

@@ -4,11 +4,12 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { config } from './config/index.ts';
 import { dynamo, sns, s3, cognito } from './aws/clients.ts';
+import { logger } from './http/logger.ts';
 
+/** What the public sees of one dependency: whether it answered, and how fast. Why not is logged. */
 export interface HealthCheck {
   ok: boolean;
   ms: number;
-  error?: string;
 }
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -16,7 +17,7 @@ export interface HealthReport {
   checks: Record<'dynamodb' | 'messaging' | 's3' | 'cognito', HealthCheck>;
 }
 
-async function probe(fn: () => Promise<unknown>, timeoutMs: number): Promise<HealthCheck> {
+async function probe(dependency: string, fn: () => Promise<unknown>, timeoutMs: number): Promise<HealthCheck> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -28,7 +29,9 @@ async function probe(fn: () => Promise<unknown>, timeoutMs: number): Promise<Hea
     ]);
     return { ok: true, ms: Math.round(performance.now() - started) };
   } catch (err) {
-    return { ok: false, ms: Math.round(performance.now() - started), error: (err as Error).name + ': ' + (err as Error).message };
+    // The AWS error text (resource names, account ids, endpoints) stays in the logs.
+    logger.warn('health check failed', { dependency, err });
+    return { ok: false, ms: Math.round(performance.now() - started) };
   } finally {
     clearTimeout(timer);
   }
@@ -38,10 +41,10 @@ async function probe(fn: () => Promise<unknown>, timeoutMs: number): Promise<Hea
 export async function checkHealth(timeoutMs = 3000): Promise<HealthReport> {
   const c = config();
   const [dynamodb, messaging, s3Check, cognitoCheck] = await Promise.all([
-    probe(() => dynamo().send(new DescribeTableCommand({ TableName: c.TABLE_NAME })), timeoutMs),
-    probe(() => sns().send(new GetTopicAttributesCommand({ TopicArn: c.JOB_EVENTS_TOPIC_ARN })), timeoutMs),
-    probe(() => s3().send(new HeadBucketCommand({ Bucket: c.MEDIA_BUCKET })), timeoutMs),
-    probe(() => cognito().send(new DescribeUserPoolCommand({ UserPoolId: c.USER_POOL_ID })), timeoutMs),
+    probe('dynamodb', () => dynamo().send(new DescribeTableCommand({ TableName: c.TABLE_NAME })), timeoutMs),
+    probe('messaging', () => sns().send(new GetTopicAttributesCommand({ TopicArn: c.JOB_EVENTS_TOPIC_ARN })), timeoutMs),
+    probe('s3', () => s3().send(new HeadBucketCommand({ Bucket: c.MEDIA_BUCKET })), timeoutMs),
+    probe('cognito', () => cognito().send(new DescribeUserPoolCommand({ UserPoolId: c.USER_POOL_ID })), timeoutMs),
   ]);
   const checks = { dynamodb, messaging, s3: s3Check, cognito: cognitoCheck };
   return { status: Object.values(checks).every((x) => x.ok) ? 'ok' : 'degraded', stage: c.STAGE, checks };

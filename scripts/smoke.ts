@@ -42,7 +42,7 @@ async function probe(opts: Required<Pick<SmokeOptions, 'url' | 'timeoutMs' | 'fe
   if (!parsed.success) return { reason: `GET ${target} → ${res.status}, unexpected body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
   const report = parsed.data;
   if (res.status !== 200 || report.status !== 'ok') {
-    const failing = Object.entries(report.checks).filter(([, c]) => !c.ok).map(([k, c]) => `${k} (${c.error ?? 'failed'})`);
+    const failing = Object.entries(report.checks).filter(([, c]) => !c.ok).map(([k]) => k);
     return { reason: `GET ${target} → ${res.status} ${report.status}: ${failing.join(', ') || 'no failing check named'}` };
   }
   if (opts.expectStage && report.stage !== opts.expectStage) return { reason: `GET ${target} answered for stage "${report.stage}", expected "${opts.expectStage}"` };

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { RouteSpec } from './routes.ts';
 
-/** GET /health: each dependency's answer (lib/health.ts). 503 with the same body when degraded. */
+/**
+ * GET /health: whether each dependency answered (lib/health.ts), never why not — that is logged,
+ * not shown to the public. 503 with the same body when degraded.
+ */
 const healthCheckSchema = z.object({
   ok: z.boolean(),
   ms: z.number().nonnegative(),
-  error: z.string().optional(),
 });
 
 export const healthReportSchema = z.object({

@@ -13,7 +13,7 @@ import { loadSecrets } from '../../../lib/config/secrets.ts';
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 const healthy = { status: 'ok', stage: 'dev', checks: { dynamodb: { ok: true, ms: 3 }, messaging: { ok: true, ms: 4 }, s3: { ok: true, ms: 5 }, cognito: { ok: true, ms: 6 } } };
-const degraded = { ...healthy, status: 'degraded', checks: { ...healthy.checks, s3: { ok: false, ms: 3000, error: 'TimeoutError: no answer' } } };
+const degraded = { ...healthy, status: 'degraded', checks: { ...healthy.checks, s3: { ok: false, ms: 3000 } } };
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -54,7 +54,7 @@ describe('scripts/smoke.ts', () => {
     const { url } = await api([{ status: 503, body: degraded }]);
     const r = await smoke({ url, attempts: 2, ...quiet });
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.reason).toMatch(/503 degraded: s3 \(TimeoutError: no answer\)/);
+    expect(!r.ok && r.reason).toMatch(/503 degraded: s3$/);
   });
 
   it('fails on a body that is not a health report, and on the wrong stage', async () => {

@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -29,6 +29,14 @@ export function signRs256(key: KeyPair, payload: Record<string, unknown>, header
   const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header }));
   const body = b64url(JSON.stringify(payload));
   const signature = sign('RSA-SHA256', Buffer.from(`${head}.${body}`), key.privateKey);
+  return `${head}.${body}.${b64url(signature)}`;
+}
+
+/** RSASSA-PSS (PS256) with the same RSA key: a valid signature, but not the algorithm the key is for. */
+export function signPs256(key: KeyPair, payload: Record<string, unknown>): string {
+  const head = b64url(JSON.stringify({ alg: 'PS256', typ: 'JWT', kid: key.kid }));
+  const body = b64url(JSON.stringify(payload));
+  const signature = sign('sha256', Buffer.from(`${head}.${body}`), { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
   return `${head}.${body}.${b64url(signature)}`;
 }
 

@@ -3,7 +3,7 @@ import { createVerifier, httpFetcher, verifyWith, bearerToken, type VerifierSett
 import { requireRole } from '../../../lib/auth/index.ts';
 import { rolesForGroups } from '../../../lib/auth/roles.ts';
 import { HttpError } from '../../../lib/http/errors.ts';
-import { hs256WithPublicKey, makeKey, nowSeconds, signRs256, startJwksServer, unsigned, type JwksServer, type KeyPair } from './jwt-kit.ts';
+import { hs256WithPublicKey, makeKey, nowSeconds, signPs256, signRs256, startJwksServer, unsigned, type JwksServer, type KeyPair } from './jwt-kit.ts';
 
 const CLIENT_ID = 'clientabc123';
 const POOL_ID = 'us-east-1_AbCdEf123';
@@ -12,11 +12,14 @@ const AWS_ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL_ID}`;
 let ours: KeyPair;
 let otherPool: KeyPair;
 let server: JwksServer;
+/** The keys the JWKS server publishes (read on every request: a test can rotate them). */
+const published: KeyPair[] = [];
 
 beforeAll(async () => {
   ours = makeKey('our-key-1');
   otherPool = makeKey('other-pool-key');
-  server = await startJwksServer([ours]);
+  published.push(ours);
+  server = await startJwksServer(published);
 }, 60_000);
 afterAll(async () => {
   await server.stop();
@@ -110,6 +113,7 @@ describe.each(modes)('access token verification — $name', (mode) => {
   const attacks: [string, () => string][] = [
     ['alg none', () => unsigned(claims(), ours.kid)],
     ['HS256 signed with the public key', () => hs256WithPublicKey(ours, claims())],
+    ['PS256 signed with our own key (the key is RS256 only)', () => signPs256(ours, claims())],
     ['expired', () => signRs256(ours, claims({ exp: nowSeconds() - 60, iat: nowSeconds() - 1000 }))],
     ['nbf in the future', () => signRs256(ours, claims({ nbf: nowSeconds() + 600 }))],
     ['iat in the future', () => signRs256(ours, claims({ iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 }))],
@@ -138,6 +142,24 @@ describe.each(modes)('access token verification — $name', (mode) => {
     expect(error).toBeInstanceOf(HttpError);
     expect((error as HttpError).status).toBe(401);
     expect((error as HttpError).code).toBe('UNAUTHORIZED');
+  });
+
+  it('accepts a token of a rotated-in key after one JWKS refetch, and keeps the old key working', async () => {
+    const verify = verifier();
+    await verifyWith(verify, signRs256(ours, claims())); // the JWKS as it was
+    const rotated = makeKey(`rotated-${mode.name}`);
+    published.push(rotated);
+    try {
+      const before = server.hits();
+      await expect(verifyWith(verify, signRs256(rotated, claims()))).resolves.toMatchObject({ clientId: CLIENT_ID });
+      expect(server.hits() - before).toBe(1);
+      // Both keys now come from the cache: no further fetch.
+      await expect(verifyWith(verify, signRs256(rotated, claims()))).resolves.toMatchObject({ clientId: CLIENT_ID });
+      await expect(verifyWith(verify, signRs256(ours, claims()))).resolves.toMatchObject({ clientId: CLIENT_ID });
+      expect(server.hits() - before).toBe(1);
+    } finally {
+      published.splice(published.indexOf(rotated), 1);
+    }
   });
 
   it('refuses a thousand unknown-kid tokens with at most one JWKS fetch per penalty window', async () => {

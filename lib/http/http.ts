@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { ErrorCode } from '../contracts/errors.ts';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { HttpError, ValidationError } from './errors.ts';
-import { logger } from './logger.ts';
+import { logger, withLogScope } from './logger.ts';
 import { authenticate, requireRole, type AuthUser, type Role } from '../auth/index.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -127,7 +127,7 @@ function build(options: RouteOptions<unknown, unknown> & { roles?: Role[] }, aut
   if (authenticated) stack.use(authMiddleware(options.roles));
   if (options.body) stack.use(httpJsonBodyParser());
   for (const m of options.use ?? []) stack.use(m);
-  return stack.handler(async (event, context) => {
+  const handler = stack.handler(async (event, context) => {
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
     const req = {
       event,
@@ -140,6 +140,8 @@ function build(options: RouteOptions<unknown, unknown> & { roles?: Role[] }, aut
     };
     return toResult(await (fn as Handler<typeof req>)(req), requestId);
   });
+  // One log scope per invocation: the userId the auth middleware adds ends with the request.
+  return (event: HttpEvent, context: Context) => withLogScope({}, () => handler(event, context));
 }
 
 function lowerCaseHeaders(h: Record<string, string | undefined> | undefined): Record<string, string | undefined> {

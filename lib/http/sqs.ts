@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { jobEventSchema, type JobEvent } from '../contracts/job-events.ts';
-import { logger } from './logger.ts';
+import { logger, withLogScope } from './logger.ts';
 
 /**
  * A permanent failure: retrying cannot help (bad input, a policy refusal). Stage handlers throw it to
@@ -60,17 +60,18 @@ export function jobConsumer(handle: JobEventHandler, options: ConsumerOptions = 
     }
     // How long the record waited (publish → this handler): the queue hand-off latency, in every log line.
     const sent = Number(record.attributes?.SentTimestamp);
-    logger.appendKeys({ jobId: event.jobId, userId: event.userId, eventType: event.type, ...(sent ? { queuedMs: Date.now() - sent } : {}) });
-    try {
-      await handle(event, record, context);
-    } catch (err) {
-      if (!(err instanceof PermanentError) && options.onRetryableFailure) {
-        await options.onRetryableFailure(record, err).catch((e: unknown) => logger.warn('could not delay the retry', { err: e }));
+    const keys = { jobId: event.jobId, userId: event.userId, eventType: event.type, ...(sent ? { queuedMs: Date.now() - sent } : {}) };
+    // Its own log scope: records handled in parallel never share keys.
+    await withLogScope(keys, async () => {
+      try {
+        await handle(event, record, context);
+      } catch (err) {
+        if (!(err instanceof PermanentError) && options.onRetryableFailure) {
+          await options.onRetryableFailure(record, err).catch((e: unknown) => logger.warn('could not delay the retry', { err: e }));
+        }
+        throw err;
       }
-      throw err;
-    } finally {
-      logger.removeKeys(['jobId', 'userId', 'eventType', 'queuedMs']);
-    }
+    });
   };
   return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, ctx) =>
     processPartialResponse(event, recordHandlerFor(ctx), new BatchProcessor(EventType.SQS), {

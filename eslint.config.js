@@ -22,4 +22,30 @@ export default tseslint.config(
     files: ['tests/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
+  // Import boundaries (docs/architecture.md): production code and scripts never import tests/;
+  // the front ends import only the browser-safe contracts and the auth client; the contracts
+  // import nothing server-side.
+  {
+    files: ['lib/**', 'functions/**', 'scripts/**', 'dev/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/tests/**'], message: 'lib/, functions/, scripts/ and dev/ must not import from tests/' }] }] },
+  },
+  {
+    files: ['web/app/**', 'extension/entrypoints/**', 'extension/lib/**', 'extension/utils/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(\\.\\./){2,}lib/(?!contracts/|auth-client/)',
+          message: 'the portal and the extension may import only lib/contracts and lib/auth-client',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['lib/contracts/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '^\\.\\./', message: 'lib/contracts is browser-safe: it imports only zod and other contracts' }, { group: ['node:*', '@aws-sdk/*', '@aws-lambda-powertools/*', '@middy/*'], message: 'lib/contracts is browser-safe' }],
+      }],
+    },
+  },
 );

@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startLocalStack } from './demo.ts';
-import { apiEvent, lambdaContext } from '../tests/factories/http.ts';
-import { makeKey, nowSeconds, signRs256, startJwksServer } from '../tests/unit/auth/jwt-kit.ts';
+import { apiEvent, lambdaContext } from '../dev/lambda-events.ts';
+import { makeKey, nowSeconds, signRs256, startJwksServer } from '../dev/jwt-kit.ts';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 const WARMUP = 500;

@@ -3,7 +3,7 @@ import { envSchema } from '../config/index.ts';
 
 /**
  * The OpenAI client. OPENAI_BASE_URL points it at any OpenAI-compatible server (locally: the test
- * double in tests/fakes/openai-double.ts). Only the AI settings are parsed here, so the AI code
+ * double in dev/doubles/openai.ts). Only the AI settings are parsed here, so the AI code
  * runs in scripts and tests that do not have the whole app configuration.
  */
 const aiEnv = envSchema.pick({

@@ -15,6 +15,8 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync
 import { join, resolve, extname, normalize } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrap, readTemplate, type LocalResources } from './bootstrap.ts';
+import { startOpenAIDouble } from '../../dev/doubles/openai.ts';
+import { startStripeDouble } from '../../dev/doubles/stripe.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = (name: string) => join(ROOT, 'node_modules', '.bin', name);
@@ -271,10 +273,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     if (process.env.STRIPE_SECRET_KEY && !process.env.STRIPE_API_BASE) {
       env.STRIPE_SECRET_KEY = process.env.STRIPE_SECRET_KEY;
       log('Stripe: using the real Stripe API (STRIPE_SECRET_KEY is set)');
-    } else if (existsSync(join(ROOT, 'tests/fakes/stripe-double.ts'))) {
-      const { startStripeDouble } = (await import(join(ROOT, 'tests/fakes/stripe-double.ts'))) as {
-        startStripeDouble: (o: { port: number; webhookUrl?: string; webhookSecret: string; publicUrl?: string }) => Promise<{ url: string; stop(): Promise<void> }>;
-      };
+    } else {
       const webhookSecret = 'whsec_local_' + Math.random().toString(36).slice(2);
       const stripe = await startStripeDouble({ port: ports.stripe, webhookUrl: `${apiUrl}/webhooks/stripe`, webhookSecret, publicUrl: `http://localhost:${ports.stripe}` });
       closers.push(() => stripe.stop());
@@ -283,10 +282,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     if (process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL) {
       env.OPENAI_API_KEY = process.env.OPENAI_API_KEY;
       log('OpenAI: using the real OpenAI API (OPENAI_API_KEY is set)');
-    } else if (existsSync(join(ROOT, 'tests/fakes/openai-double.ts'))) {
-      const { startOpenAIDouble } = (await import(join(ROOT, 'tests/fakes/openai-double.ts'))) as {
-        startOpenAIDouble: (o: { port: number }) => Promise<{ url: string; stop(): Promise<void> }>;
-      };
+    } else {
       const openai = await startOpenAIDouble({ port: ports.openai });
       closers.push(() => openai.stop());
       Object.assign(env, { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'sk-local-double' });

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { apiEvent, lambdaContext } from './http.ts';
+import { apiEvent, lambdaContext } from '../../dev/lambda-events.ts';
 
 /** A handler's answer as { status, headers, body (parsed JSON when it is JSON) }. */
 export interface ParsedResult<T = unknown> {
@@ -23,7 +23,7 @@ export function parseResult<T = unknown>(result: APIGatewayProxyResultV2 | unkno
 
 type AnyHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
-/** Calls a Lambda handler with an API Gateway v2 event (tests/factories/http.ts) and parses the answer. */
+/** Calls a Lambda handler with an API Gateway v2 event (dev/lambda-events.ts) and parses the answer. */
 export async function invoke<T = unknown>(handler: AnyHandler, opts: Parameters<typeof apiEvent>[0] = {}): Promise<ParsedResult<T>> {
   return parseResult<T>(await handler(apiEvent(opts), lambdaContext()));
 }

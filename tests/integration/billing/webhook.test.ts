@@ -2,7 +2,7 @@ import { jest, afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Stripe from 'stripe';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
-import { startStripeDouble, type DoubleState } from '../../fakes/stripe-double.ts';
+import { startStripeDouble, type DoubleState } from '../../../dev/doubles/stripe.ts';
 import { handleStripeWebhook, type WebhookDeps } from '../../../lib/billing/webhook.ts';
 import { getAccount, readAccount } from '../../../lib/billing/account.ts';
 import { changeSubscription, setCancelAtPeriodEnd, type BillingDeps } from '../../../lib/billing/subscriptions.ts';

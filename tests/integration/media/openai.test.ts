@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
-import { startOpenAIDouble, type OpenAIDouble, type RecordedRequest } from '../../fakes/openai-double.ts';
+import { startOpenAIDouble, type OpenAIDouble, type RecordedRequest } from '../../../dev/doubles/openai.ts';
 import { transcribe } from '../../../lib/ai/transcribe.ts';
 import { selectClips } from '../../../lib/ai/select.ts';
 import { transcriptSchema, type Transcript } from '../../../lib/ai/types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { alignToScript, chooseClips, layoutWords, parseMultipart } from '../../fakes/openai-double.ts';
+import { alignToScript, chooseClips, layoutWords, parseMultipart } from '../../../dev/doubles/openai.ts';
 
 /** The pure parts of the OpenAI test double: if these are wrong, every test using it lies. */
 const sentences = ['One two three.', 'A much longer second sentence here.', 'Short.', 'The fourth one ends the script.'];

@@ -3,7 +3,7 @@ import { createVerifier, httpFetcher, verifyWith, bearerToken, type VerifierSett
 import { requireRole } from '../../../lib/auth/index.ts';
 import { rolesForGroups } from '../../../lib/auth/roles.ts';
 import { HttpError } from '../../../lib/http/errors.ts';
-import { hs256WithPublicKey, makeKey, nowSeconds, signPs256, signRs256, startJwksServer, unsigned, type JwksServer, type KeyPair } from './jwt-kit.ts';
+import { hs256WithPublicKey, makeKey, nowSeconds, signPs256, signRs256, startJwksServer, unsigned, type JwksServer, type KeyPair } from '../../../dev/jwt-kit.ts';
 
 const CLIENT_ID = 'clientabc123';
 const POOL_ID = 'us-east-1_AbCdEf123';

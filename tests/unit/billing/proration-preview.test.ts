@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DoubleState, prorate } from '../../fakes/stripe-double.ts';
+import { DoubleState, prorate } from '../../../dev/doubles/stripe.ts';
 import { summarizePreview } from '../../../lib/billing/subscriptions.ts';
 import { stripePreviewInvoice } from '../../../lib/billing/stripe-objects.ts';
 import { subscriptionPreviewResponseSchema } from '../../../lib/contracts/billing.ts';

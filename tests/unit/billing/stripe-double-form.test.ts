@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseStripeForm } from '../../fakes/stripe-double.ts';
+import { parseStripeForm } from '../../../dev/doubles/stripe.ts';
 
 describe('stripe double form parser', () => {
   it('parses bracketed keys the way Stripe does', () => {

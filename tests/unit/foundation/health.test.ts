@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { resetConfigForTests } from '../../../lib/config/index.ts';
 import { resetClientsForTests } from '../../../lib/aws/clients.ts';
 import { handler } from '../../../functions/http/health.ts';
-import { apiEvent, lambdaContext } from '../../factories/http.ts';
+import { apiEvent, lambdaContext } from '../../../dev/lambda-events.ts';
 
 /** A dependency that answers 500 to everything, so every check fails fast and is named. */
 let broken: Server;

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { publicRoute, route, json } from '../../../lib/http/http.ts';
 import { ConflictError } from '../../../lib/http/errors.ts';
-import { apiEvent, lambdaContext } from '../../factories/http.ts';
+import { apiEvent, lambdaContext } from '../../../dev/lambda-events.ts';
 
 type Result = { statusCode: number; body?: string; headers?: Record<string, string> };
 const call = async (h: (e: never, c: never) => Promise<unknown>, e: ReturnType<typeof apiEvent>) =>

@@ -9,7 +9,7 @@ import { jobConsumer } from '../../../lib/http/sqs.ts';
 import { logger, withLogScope } from '../../../lib/http/logger.ts';
 import { publicRoute, json } from '../../../lib/http/http.ts';
 import { jobRequested, sqsRecordOf } from '../../factories/job-events.ts';
-import { apiEvent, lambdaContext } from '../../factories/http.ts';
+import { apiEvent, lambdaContext } from '../../../dev/lambda-events.ts';
 
 type Line = Record<string, unknown>;
 let lines: Line[] = [];

@@ -465,7 +465,7 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
   };
 }
 
-// `node tests/fakes/openai-double.ts [port]` runs it on its own.
+// `node dev/doubles/openai.ts [port]` runs it on its own.
 if (process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
   const port = Number(process.argv[2] ?? 12112);
   startOpenAIDouble({ port }).then((d) => console.log(`OpenAI double at ${d.url}`));

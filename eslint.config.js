@@ -22,6 +22,16 @@ export default tseslint.config(
     files: ['tests/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
+  // Type-aware promise rules where a lost promise loses work: production code.
+  {
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   // Import boundaries (docs/architecture.md): production code and scripts never import tests/;
   // the front ends import only the browser-safe contracts and the auth client; the contracts
   // import nothing server-side.

@@ -20,6 +20,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The completed upload is not the size it was declared with (the object is deleted). */
+  UPLOAD_SIZE_MISMATCH: 'UPLOAD_SIZE_MISMATCH',
   RATE_LIMITED: 'RATE_LIMITED',
   INSUFFICIENT_CREDITS: 'INSUFFICIENT_CREDITS',
   VIDEO_TOO_LONG: 'VIDEO_TOO_LONG',

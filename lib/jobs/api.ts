@@ -346,8 +346,8 @@ export async function createUpload(
   if (body.size > maxBytes) throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Files up to ${Math.floor(maxBytes / 1024 ** 2)} MiB can be uploaded`);
   const name = body.filename.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-120) || 'video';
   const uploadKey = keys.upload(userId, randomUUID().replaceAll('-', ''), name);
-  const { partSize, partCount } = partPlan(body.size);
-  const { uploadId, urls } = await deps.storage.createMultipartUpload(uploadKey, body.contentType, partCount, UPLOAD_URL_SECONDS);
+  const { partSize } = partPlan(body.size);
+  const { uploadId, urls } = await deps.storage.createMultipartUpload(uploadKey, body.contentType, { totalBytes: body.size, partSize }, UPLOAD_URL_SECONDS);
   return {
     uploadKey,
     uploadId,
@@ -357,9 +357,15 @@ export async function createUpload(
   };
 }
 
+/**
+ * Completes a multipart upload, then holds the object to what was declared: larger than the byte
+ * cap → deleted, 413; another size than declared at POST /uploads → deleted, 400
+ * UPLOAD_SIZE_MISMATCH. (On AWS each part's presigned URL also binds its Content-Length.)
+ */
 export async function completeUpload(
   userId: string,
   body: { uploadKey: string; uploadId: string; parts: { partNumber: number; etag: string }[] },
+  maxBytes: number,
   deps: Pick<ApiDeps, 'storage'>,
 ) {
   assertOwnUpload(userId, body.uploadKey);
@@ -372,7 +378,18 @@ export async function completeUpload(
     }
     throw err;
   }
-  const size = await deps.storage.size(body.uploadKey);
-  if (!size) throw new NotFoundError('No such upload');
-  return { uploadKey: body.uploadKey, size };
+  const head = await deps.storage.head(body.uploadKey);
+  if (!head?.bytes) throw new NotFoundError('No such upload');
+  if (head.bytes > maxBytes) {
+    await deps.storage.remove(body.uploadKey);
+    throw new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Files up to ${Math.floor(maxBytes / 1024 ** 2)} MiB can be uploaded`);
+  }
+  if (head.declaredBytes === undefined || head.bytes !== head.declaredBytes) {
+    await deps.storage.remove(body.uploadKey);
+    throw new HttpError(400, ErrorCode.UPLOAD_SIZE_MISMATCH, `The upload is ${head.bytes} bytes, not the ${head.declaredBytes ?? 'declared'} bytes it was created for; upload it again`, {
+      bytes: head.bytes,
+      declaredBytes: head.declaredBytes ?? null,
+    });
+  }
+  return { uploadKey: body.uploadKey, size: head.bytes };
 }

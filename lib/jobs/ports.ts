@@ -82,7 +82,15 @@ export interface StoragePort {
   downloadToFile(key: string, path: string): Promise<void>;
   /** Size in bytes, or undefined when the object does not exist. */
   size(key: string): Promise<number | undefined>;
-  createMultipartUpload(key: string, contentType: string, partCount: number, expiresInSeconds: number): Promise<{ uploadId: string; urls: string[] }>;
+  /**
+   * A multipart upload of exactly `totalBytes` in parts of `partSize` (the last one the rest): each
+   * part's URL binds its Content-Length (S3 refuses another length), and the declared total is
+   * stored on the object (`declaredBytes`) for the check at completion.
+   */
+  createMultipartUpload(key: string, contentType: string, plan: { totalBytes: number; partSize: number }, expiresInSeconds: number): Promise<{ uploadId: string; urls: string[] }>;
+  /** Size and declared size of an object, or undefined when it does not exist. */
+  head(key: string): Promise<{ bytes: number; declaredBytes?: number } | undefined>;
+  remove(key: string): Promise<void>;
   completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
 }
 

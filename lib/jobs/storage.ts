@@ -6,6 +6,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  DeleteObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -14,6 +15,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { MissingArtifactError } from './stages/context.ts';
 import type { StoragePort } from './ports.ts';
+
+/** Object metadata (x-amz-meta-declared-bytes): the size a multipart upload was created for. */
+const DECLARED_BYTES = 'declared-bytes';
 
 const notFound = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -70,15 +74,38 @@ export function s3Storage(client: S3Client, bucket: string): StoragePort {
       }
     },
 
-    async createMultipartUpload(key, contentType, partCount, expiresIn) {
-      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }));
+    async createMultipartUpload(key, contentType, { totalBytes, partSize }, expiresIn) {
+      const { UploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType, Metadata: { [DECLARED_BYTES]: String(totalBytes) } }),
+      );
       if (!UploadId) throw new Error('S3 returned no UploadId');
+      const partCount = Math.max(1, Math.ceil(totalBytes / partSize));
       const urls = await Promise.all(
-        Array.from({ length: partCount }, (_, i) =>
-          getSignedUrl(client, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1 }), { expiresIn }),
-        ),
+        Array.from({ length: partCount }, (_, i) => {
+          // Signed with its exact length: a part of any other size is refused by S3 (SignatureDoesNotMatch).
+          const length = i === partCount - 1 ? totalBytes - partSize * (partCount - 1) : partSize;
+          return getSignedUrl(client, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, ContentLength: length }), {
+            expiresIn,
+            signableHeaders: new Set(['content-length']),
+          });
+        }),
       );
       return { uploadId: UploadId, urls };
+    },
+
+    async head(key) {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const declared = Number(head.Metadata?.[DECLARED_BYTES]);
+        return { bytes: head.ContentLength ?? 0, ...(Number.isFinite(declared) && head.Metadata?.[DECLARED_BYTES] ? { declaredBytes: declared } : {}) };
+      } catch (err) {
+        if (notFound(err)) return undefined;
+        throw err;
+      }
+    },
+
+    async remove(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
 
     async completeMultipartUpload(key, uploadId, parts) {

@@ -192,12 +192,42 @@ describe('jobs API (lib/jobs/api.ts)', () => {
     expect(up.uploadKey).toMatch(new RegExp(`^uploads/${USER}/[0-9a-f]{32}/My_Talk.mp4$`));
     expect(up.parts).toHaveLength(3);
     expect(await rejection(createUpload(USER, { filename: 'a.mp4', size: 5 * 1024 ** 3, contentType: 'video/mp4' }, 4 * 1024 ** 3, deps))).toMatchObject({ status: 413 });
-    expect(await rejection(completeUpload('intruder', { uploadKey: up.uploadKey, uploadId: up.uploadId, parts: [{ partNumber: 1, etag: 'e' }] }, deps))).toMatchObject({ status: 404 });
-    await expect(completeUpload(USER, { uploadKey: up.uploadKey, uploadId: up.uploadId, parts: [{ partNumber: 1, etag: 'e' }] }, deps)).resolves.toMatchObject({ uploadKey: up.uploadKey });
+    expect(await rejection(completeUpload('intruder', { uploadKey: up.uploadKey, uploadId: up.uploadId, parts: [{ partNumber: 1, etag: 'e' }] }, 4 * 1024 ** 3, deps))).toMatchObject({ status: 404 });
+    await expect(completeUpload(USER, { uploadKey: up.uploadKey, uploadId: up.uploadId, parts: [{ partNumber: 1, etag: 'e' }] }, 4 * 1024 ** 3, deps)).resolves.toMatchObject({ uploadKey: up.uploadKey });
     const created = await createJob(USER, jobCreateBody({}, { uploadKey: up.uploadKey }), undefined, deps);
     expect(created.status).toBe('queued');
     expect(deps.media.calls).toContain('probe');
     expect(await rejection(createJob('intruder', jobCreateBody({}, { uploadKey: up.uploadKey }), undefined, deps))).toMatchObject({ status: 404 });
+  });
+});
+
+describe('uploads are held to their declared size', () => {
+  const GiB = 1024 ** 3;
+  const done = (key: string, uploadId: string) => ({ uploadKey: key, uploadId, parts: [{ partNumber: 1, etag: 'e' }] });
+
+  it('a completed object of another size than declared is deleted: 400 UPLOAD_SIZE_MISMATCH, and no job can use it', async () => {
+    const up = await createUpload(USER, { filename: 'a.mp4', size: 1000, contentType: 'video/mp4' }, 4 * GiB, deps);
+    deps.storage.uploadedBytes.set(up.uploadKey, 50 * 1024 * 1024); // the client sent far more than it declared
+    expect(await rejection(completeUpload(USER, done(up.uploadKey, up.uploadId), 4 * GiB, deps))).toMatchObject({
+      status: 400,
+      code: 'UPLOAD_SIZE_MISMATCH',
+      details: { bytes: 50 * 1024 * 1024, declaredBytes: 1000 },
+    });
+    expect(deps.storage.objects.has(up.uploadKey)).toBe(false);
+    expect(await rejection(createJob(USER, jobCreateBody({}, { uploadKey: up.uploadKey }), undefined, deps))).toMatchObject({ status: 404 });
+  });
+
+  it('an object over the byte cap is deleted with 413, whatever was declared', async () => {
+    const up = await createUpload(USER, { filename: 'a.mp4', size: 1000, contentType: 'video/mp4' }, 2000, deps);
+    deps.storage.uploadedBytes.set(up.uploadKey, 3000);
+    expect(await rejection(completeUpload(USER, done(up.uploadKey, up.uploadId), 2000, deps))).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(deps.storage.objects.has(up.uploadKey)).toBe(false);
+  });
+
+  it('every part URL is planned from the declared size', async () => {
+    const up = await createUpload(USER, { filename: 'a.mp4', size: 20 * 1024 * 1024, contentType: 'video/mp4' }, 4 * GiB, deps);
+    expect(deps.storage.declared.get(up.uploadKey)).toBe(20 * 1024 * 1024);
+    expect(up.parts).toHaveLength(Math.ceil((20 * 1024 * 1024) / up.partSize));
   });
 });
 

@@ -256,11 +256,25 @@ export class MemoryStorage implements StoragePort {
   async size(key: string) {
     return this.objects.get(key)?.length;
   }
-  async createMultipartUpload(_key: string, _ct: string, parts: number) {
+  /** Declared sizes of multipart uploads; `uploadedBytes` overrides what "the client sent". */
+  declared = new Map<string, number>();
+  uploadedBytes = new Map<string, number>();
+  async createMultipartUpload(key: string, _ct: string, plan: { totalBytes: number; partSize: number }) {
+    this.declared.set(key, plan.totalBytes);
+    const parts = Math.max(1, Math.ceil(plan.totalBytes / plan.partSize));
     return { uploadId: 'up-1', urls: Array.from({ length: parts }, (_, i) => `http://s3.test/part/${i + 1}`) };
   }
   async completeMultipartUpload(key: string) {
-    this.objects.set(key, Buffer.from('video'));
+    this.objects.set(key, Buffer.alloc(this.uploadedBytes.get(key) ?? this.declared.get(key) ?? 5));
+  }
+  async head(key: string) {
+    const object = this.objects.get(key);
+    if (!object) return undefined;
+    const declaredBytes = this.declared.get(key);
+    return { bytes: object.length, ...(declaredBytes !== undefined ? { declaredBytes } : {}) };
+  }
+  async remove(key: string) {
+    this.objects.delete(key);
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RateLimitedError } from '../http/errors.ts';
+import { RateLimitedError, UnavailableError } from '../http/errors.ts';
 import { logger } from '../http/logger.ts';
 
 /** The unauthenticated identity routes, each with its own counters. */
@@ -40,8 +40,8 @@ export const hashId = (value: string): string => createHash('sha256').update(val
 
 /**
  * Counts this request in every check's current window and throws RateLimitedError (429 with
- * Retry-After) when any count is over its limit. If the store fails, the request is let through
- * (fail open, logged): API Gateway throttling still applies, and sign-in keeps working.
+ * Retry-After) when any count is over its limit. If the store fails, the request is refused
+ * (fail closed, 503): an outage of the counters must not become a window for credential stuffing.
  */
 export async function enforceRateLimits(store: CounterStore, checks: RateLimitCheck[], nowMs = Date.now()): Promise<void> {
   const now = Math.floor(nowMs / 1000);
@@ -55,8 +55,8 @@ export async function enforceRateLimits(store: CounterStore, checks: RateLimitCh
       }),
     );
   } catch (err) {
-    logger.warn('rate limit store unavailable; allowing the request', { err });
-    return;
+    logger.error('rate limit store unavailable; refusing the request', { err });
+    throw new UnavailableError('Sign-in is briefly unavailable; try again in a moment');
   }
   let retryAfter = 0;
   checks.forEach((c, i) => {

@@ -39,8 +39,8 @@ describe('application rate limits (fixed windows)', () => {
     expect(authChecks('refresh', { ip: '1.2.3.4', email: 'a@b.co' })).toHaveLength(1);
   });
 
-  it('fails open when the counter store is down', async () => {
+  it('fails closed (503 UNAVAILABLE) when the counter store is down', async () => {
     const broken: CounterStore = { increment: () => Promise.reject(new Error('DynamoDB unavailable')) };
-    await expect(enforceRateLimits(broken, [{ bucket: 'b', limit: 1, windowSeconds: 60 }])).resolves.toBeUndefined();
+    await expect(enforceRateLimits(broken, [{ bucket: 'b', limit: 1, windowSeconds: 60 }])).rejects.toMatchObject({ status: 503, code: 'UNAVAILABLE' });
   });
 });

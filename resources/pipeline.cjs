@@ -49,6 +49,7 @@ async function functions({ resolveVariable }) {
     const pollers = local && s.fanOut ? s.fanOut.localPollers : 1;
     out[`stage${pascal(s.name)}`] = {
       handler: 'functions/stages/stage.handler',
+      role: 'MediaStageRole', // resources/iam.cjs
       description: s.description,
       timeout: s.timeoutSeconds,
       memorySize: s.memoryMB,
@@ -59,6 +60,7 @@ async function functions({ resolveVariable }) {
   }
   out.jobsDeadLetter = {
     handler: 'functions/stages/dlq.handler',
+    role: 'PipelineRole',
     description: 'Dead-lettered job events - the job fails (DEAD_LETTER) and its credits are refunded',
     timeout: CONSUMER_TIMEOUT_SECONDS.deadLetter,
     events: JOB_QUEUES.map((name) => sqsEvent(`${queueId(name)}Dlq`, '${param:sqsBatchSize}')),

@@ -1,20 +1,17 @@
 import { SSMClient, GetParametersCommand } from '@aws-sdk/client-ssm';
 import { resetConfigForTests } from './index.ts';
+import { SECRET_PARAMETERS, type SecretEnvName } from './secret-names.ts';
 
 /**
  * Secrets live in SSM Parameter Store as SecureString under `/<service>/<stage>/<name>`
  * (written by scripts/put-ssm-params.ts from GitHub environment secrets; docs/aws-configuration.md).
  * On AWS stages the Lambda environment carries only SECRETS_PATH; `loadSecrets()` fetches the
- * values once per cold start (ssm:GetParameters, granted by resources/iam.yml ReadSecrets) and puts
- * them into process.env before `config()` parses it. Locally SECRETS_PATH is empty and the values
+ * values a function group needs once per cold start (ssm:GetParameters on exactly those parameters,
+ * granted by resources/iam.cjs from GROUP_SECRETS) and puts them into process.env before `config()`
+ * parses it. Locally SECRETS_PATH is empty and the values
  * come from the environment as before.
  */
-export const SECRET_PARAMETERS = {
-  STRIPE_SECRET_KEY: 'stripe-secret-key',
-  STRIPE_WEBHOOK_SECRET: 'stripe-webhook-secret',
-  OPENAI_API_KEY: 'openai-api-key',
-} as const;
-export type SecretEnvName = keyof typeof SECRET_PARAMETERS;
+export { SECRET_PARAMETERS, type SecretEnvName } from './secret-names.ts';
 
 /** `/clipforge/prod/` + `stripe-secret-key`. */
 export function secretsPath(service: string, stage: string): string {
@@ -40,11 +37,12 @@ export function ssmFetcher(client: SSMClient = new SSMClient({})): FetchParamete
 export async function loadSecrets(
   env: Record<string, string | undefined> = process.env,
   fetch: FetchParameters = ssmFetcher(),
+  names: readonly SecretEnvName[] = Object.keys(SECRET_PARAMETERS) as SecretEnvName[],
 ): Promise<SecretEnvName[]> {
   const prefix = env.SECRETS_PATH;
   if (!prefix) return [];
   if (!/^\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/$/.test(prefix)) throw new Error(`SECRETS_PATH must look like /service/stage/, got ${prefix}`);
-  const missing = (Object.keys(SECRET_PARAMETERS) as SecretEnvName[]).filter((k) => !env[k]);
+  const missing = names.filter((k) => !env[k]);
   if (missing.length === 0) return [];
   const values = await fetch(missing.map((k) => prefix + SECRET_PARAMETERS[k]));
   const set: SecretEnvName[] = [];
@@ -58,28 +56,28 @@ export async function loadSecrets(
   return set;
 }
 
-let pending: Promise<SecretEnvName[]> | undefined;
+const pending = new Map<string, Promise<SecretEnvName[]>>();
 
-/** Once per process: load the secrets into process.env and make config() re-read it. */
-export function ensureSecrets(): Promise<SecretEnvName[]> {
-  pending ??= loadSecrets().then(
-    (set) => {
-      if (set.length) resetConfigForTests();
-      return set;
-    },
-    (err: unknown) => {
-      pending = undefined; // retry on the next invocation
-      throw err;
-    },
-  );
-  return pending;
-}
-
-/** Middy middleware for the HTTP / SQS stacks: `.use(secretsMiddleware())` before the handler. */
-export function secretsMiddleware() {
-  return {
-    before: async () => {
-      await ensureSecrets();
-    },
-  };
+/**
+ * Once per process and set of names: load those secrets into process.env and make config() re-read
+ * it. Ask only for what the caller's function group may read (GROUP_SECRETS): SSM refuses the
+ * whole GetParameters call when one name is not granted.
+ */
+export function ensureSecrets(names: readonly SecretEnvName[]): Promise<SecretEnvName[]> {
+  const id = [...names].sort().join(',');
+  let p = pending.get(id);
+  if (!p) {
+    p = loadSecrets(process.env, ssmFetcher(), names).then(
+      (set) => {
+        if (set.length) resetConfigForTests();
+        return set;
+      },
+      (err: unknown) => {
+        pending.delete(id); // retry on the next invocation
+        throw err;
+      },
+    );
+    pending.set(id, p);
+  }
+  return p;
 }

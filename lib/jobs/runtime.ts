@@ -3,6 +3,8 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { SQSRecord } from 'aws-lambda';
 import { sqs } from '../aws/clients.ts';
 import { config, isLocalStage } from '../config/index.ts';
+import { GROUP_SECRETS } from '../config/secret-names.ts';
+import { ensureSecrets } from '../config/secrets.ts';
 import { STAGES, stageSchema, type JobEvent, type Stage } from '../contracts/job-events.ts';
 import { idempotencyPersistence } from '../db/idempotency.ts';
 import { jobConsumer, parseJobEventRecord, sqsConsumer } from '../http/sqs.ts';
@@ -60,6 +62,8 @@ export function stageHandler(stage: Stage) {
         return;
       }
       const t0 = Date.now();
+      // The OpenAI key (transcribe, select) from SSM on AWS stages; a no-op locally.
+      await ensureSecrets(GROUP_SECRETS.media);
       idempotencyConfig.registerLambdaContext(context);
       run ??= makeIdempotent((e: StageRequest) => runStage(e, productionDeps()), {
         persistenceStore: idempotencyPersistence(`stage-${stage}`),

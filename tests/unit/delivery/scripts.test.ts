@@ -9,6 +9,7 @@ import { planWrites, putParams, type ParameterWrite } from '../../../scripts/put
 import { stageEnv, outputsFrom, toDotenv, localStageEnv, toShell, LOCAL_POOL } from '../../../scripts/stage-env.ts';
 import { parseSummary, toMarkdown } from '../../../scripts/coverage-summary.ts';
 import { loadSecrets } from '../../../lib/config/secrets.ts';
+import { GROUP_SECRETS } from '../../../lib/config/secret-names.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -159,6 +160,15 @@ describe('lib/config/secrets.ts', () => {
     expect(asked).toEqual([['/clipforge/prod/stripe-secret-key', '/clipforge/prod/stripe-webhook-secret']]);
     expect(set).toEqual(['STRIPE_SECRET_KEY']);
     expect(env).toEqual({ SECRETS_PATH: '/clipforge/prod/', OPENAI_API_KEY: 'from-env', STRIPE_SECRET_KEY: 'sk_live_x' });
+  });
+
+  it("asks SSM only for the names a function group may read (GROUP_SECRETS; IAM refuses the whole call otherwise)", async () => {
+    const asked: string[][] = [];
+    const env: Record<string, string | undefined> = { SECRETS_PATH: '/clipforge/prod/' };
+    await loadSecrets(env, async (names) => (asked.push(names), { '/clipforge/prod/openai-api-key': 'sk-openai' }), GROUP_SECRETS.media);
+    expect(asked).toEqual([['/clipforge/prod/openai-api-key']]);
+    expect(env.OPENAI_API_KEY).toBe('sk-openai');
+    await expect(loadSecrets(env, async () => ({}), GROUP_SECRETS.pipeline)).resolves.toEqual([]);
   });
 
   it('does nothing without SECRETS_PATH (local stage) and rejects a malformed path', async () => {

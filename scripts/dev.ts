@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     'parent-pid': { type: 'string' },
     'media-dir': { type: 'string' },
     'no-portal': { type: 'boolean', default: false },
+    /** With --test: start the portal too (npm run bench:dev measures the whole stack). */
+    portal: { type: 'boolean', default: false },
     'emulators-only': { type: 'boolean', default: false },
   },
 });
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     ports,
     dataDir,
     persist: !args.test,
-    portal: !args.test && !args['no-portal'],
+    portal: (!args.test || args.portal) && !args['no-portal'],
     emulatorsOnly: args['emulators-only'],
     mediaDir: args['media-dir'] ?? (args.test ? join(dataDir, 'media') : join(dataDir, 'media')),
     log,

@@ -26,5 +26,7 @@ export default {
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/tests/support/timeout-e2e.ts'],
     },
+    // Kills and restarts parts of a local stack of their own (npm run test:faults; minutes, not in npm test).
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/tests/faults/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/tests/support/timeout-e2e.ts'] },
   ],
 };

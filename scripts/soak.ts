@@ -45,8 +45,8 @@ import {
   type TargetStack,
   type TrafficUser,
 } from './lib/traffic.ts';
+import { ROOT } from './lib/stack.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 const { values: args } = parseArgs({
   options: {
